@@ -1,0 +1,60 @@
+// listener: a bound, listening TCP or Unix stream socket that accepts
+// connections (io_uring: one multishot accept serves every accept()).
+#pragma once
+
+#include <coronet/detail/io_awaitable.hpp>
+#include <coronet/endpoint.hpp>
+#include <coronet/result.hpp>
+#include <coronet/stream_socket.hpp>
+
+#include <stop_token>
+
+namespace coronet {
+
+class loop;
+
+struct listen_options {
+  int backlog = 511;           // Node's default
+  bool reuse_address = true;   // SO_REUSEADDR (TCP)
+  bool reuse_port = false;     // SO_REUSEPORT: one listener per loop/thread
+  bool ipv6_only = false;      // IPV6_V6ONLY; false: [::] takes IPv4 too
+};
+
+class listener {
+ public:
+  listener() noexcept = default;
+  listener(listener&& other) noexcept;
+  listener& operator=(listener&& other) noexcept;
+  ~listener() { close(); }
+
+  // Binds and listens. EADDRINUSE, EACCES, ENAMETOOLONG, ... in `ec`.
+  static result<listener> listen(loop& l, const endpoint& at, listen_options options = {});
+  // Adopts a listening descriptor.
+  static result<listener> adopt(loop& l, int fd);
+
+  // co_await: result<stream_socket>. ECANCELED when stopped or when the
+  // listener closes while waiting; EBADF after close().
+  class accept_awaitable;
+  accept_awaitable accept(std::stop_token stop = {});
+
+  // Cancels pending accepts, closes the descriptor and any connection the
+  // kernel accepted that nobody took. Does not unlink a Unix socket path.
+  void close() noexcept;
+
+  bool is_open() const noexcept { return handle_ != nullptr; }
+  int native_handle() const noexcept;
+  result<endpoint> local_endpoint() const;
+  void ref() noexcept;
+  void unref() noexcept;
+
+ private:
+  detail::io_handle* handle_ = nullptr;
+};
+
+class listener::accept_awaitable : public detail::io_awaitable {
+ public:
+  accept_awaitable(detail::io_handle* h, std::stop_token stop) noexcept;
+  result<stream_socket> await_resume() noexcept;
+};
+
+}  // namespace coronet

@@ -1,0 +1,81 @@
+// loop: one event loop per thread, on io_uring or Boost.Asio.
+//
+// Everything coronet does happens on a loop: I/O completions, timers, spawned
+// tasks. A loop belongs to the thread that runs it; other threads talk to it
+// only through post() and stop(). run() returns when nothing referenced is
+// left (no pending I/O on a referenced handle, no referenced timer, no posted
+// or ready work), the way a Node.js process exits.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace coronet {
+
+namespace detail {
+class loop_impl;
+}
+
+enum class backend_kind : std::uint8_t { uring, asio };
+
+std::string_view to_string(backend_kind) noexcept;
+
+// Whether this build carries a backend at all, and whether it can run here
+// (io_uring may be compiled in yet refused by the kernel or a seccomp filter).
+bool backend_compiled(backend_kind) noexcept;
+bool backend_available(backend_kind) noexcept;
+
+struct loop_options {
+  // Which backend to use. Empty: $CORONET_BACKEND ("uring" or "asio") if set,
+  // else io_uring when it can be set up, else Asio (saying so once on stderr).
+  std::optional<backend_kind> backend;
+  // io_uring submission queue entries.
+  unsigned queue_depth = 512;
+  // Loop-owned receive buffers for receive(): an idle connection holds none.
+  unsigned receive_buffer_size = 16 * 1024;
+  unsigned receive_buffer_count = 256;  // io_uring: a power of two
+};
+
+class loop {
+ public:
+  // Throws std::system_error when the requested backend cannot be set up.
+  explicit loop(loop_options options = {});
+  ~loop();
+  loop(const loop&) = delete;
+  loop& operator=(const loop&) = delete;
+
+  // Runs until nothing referenced remains or stop() is called.
+  void run();
+  // Runs one turn: handles what is ready, waiting for an event only when
+  // something referenced is pending. Returns whether anything remains.
+  bool run_once();
+  // Makes run() return after the current turn. Safe from any thread.
+  void stop() noexcept;
+  // Runs `fn` on the loop's thread in a later turn and wakes the loop if it
+  // sleeps. Safe from any thread. Posted work keeps run() going until it ran.
+  void post(std::function<void()> fn);
+
+  backend_kind backend() const noexcept;
+  // The time at the start of this turn: cheap, and what timers measure from.
+  std::chrono::steady_clock::time_point now() const noexcept;
+
+  // Receives exceptions that escape detached tasks (spawn) and listeners.
+  // The default prints them to stderr and carries on.
+  void set_exception_handler(std::function<void(std::exception_ptr)> handler);
+  void report_exception(std::exception_ptr e) noexcept;
+
+  // The loop running on (or last created on) this thread, or null.
+  static loop* current() noexcept;
+
+  detail::loop_impl& impl() noexcept { return *impl_; }
+
+ private:
+  std::unique_ptr<detail::loop_impl> impl_;
+};
+
+}  // namespace coronet

@@ -1,0 +1,229 @@
+// The Boost.Asio backend: Asio's reactor (epoll on Linux) tells when a
+// descriptor is ready; the system calls are made here, speculatively first,
+// the way Asio's own sockets do. Everything runs on one io_context per loop.
+#include "../loop_impl.hpp"
+
+#include <coronet/error.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace coronet::detail {
+
+namespace {
+
+namespace asio = boost::asio;
+
+struct asio_handle final : io_handle {
+  asio_handle(loop_impl& l, int descriptor, asio::io_context& io) : io_handle(l, descriptor), sd(io, descriptor) {}
+
+  asio::posix::stream_descriptor sd;
+  io_op* reader = nullptr;  // accept, recv, receive
+  io_op* writer = nullptr;  // connect, send
+  bool read_wait = false;   // an async_wait for readability is pending
+  bool write_wait = false;
+};
+
+int last_error() noexcept { return errno == EWOULDBLOCK ? -EAGAIN : -errno; }
+
+class asio_backend final : public backend {
+ public:
+  asio_backend(loop_impl& l, const loop_options& o)
+      : loop_(l), io_(1), work_(asio::make_work_guard(io_)), buffer_size_(o.receive_buffer_size) {}
+
+  ~asio_backend() override {
+    work_.reset();
+    io_.stop();
+  }
+
+  backend_kind kind() const noexcept override { return backend_kind::asio; }
+
+  io_handle* attach(int fd) override {
+    try {
+      return new asio_handle(loop_, fd, io_);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  }
+
+  void close(io_handle* base) noexcept override {
+    auto* h = static_cast<asio_handle*>(base);
+    if (io_op* op = std::exchange(h->reader, nullptr)) finish_later(op, -ECANCELED);
+    if (io_op* op = std::exchange(h->writer, nullptr)) finish_later(op, -ECANCELED);
+    boost::system::error_code ignored;
+    h->sd.close(ignored);  // pending waits end with operation_aborted
+    h->fd = -1;
+  }
+
+  bool start(io_handle* base, io_op* op) noexcept override {
+    auto* h = static_cast<asio_handle*>(base);
+    op->cqe_flags = 0;  // connect: set once the connection is in progress
+    int res = attempt(h, op);
+    if (res != -EAGAIN) {
+      op->res = res;
+      return false;
+    }
+    if (is_write_side(op->kind)) {
+      h->writer = op;
+      wait(h, asio::posix::stream_descriptor::wait_write);
+    } else {
+      h->reader = op;
+      wait(h, asio::posix::stream_descriptor::wait_read);
+    }
+    return true;
+  }
+
+  void cancel(io_handle* base, io_op* op) noexcept override {
+    auto* h = static_cast<asio_handle*>(base);
+    // The readiness wait stays; it serves the next op or ends at close.
+    if (h->reader == op) {
+      h->reader = nullptr;
+    } else if (h->writer == op) {
+      h->writer = nullptr;
+    } else {
+      return;  // not waiting here (already completed, or delivered next turn)
+    }
+    finish_later(op, -ECANCELED);
+  }
+
+  std::byte* receive_buffer_data(std::uint32_t id) noexcept override { return buffers_[id].get(); }
+
+  void release_receive_buffer(std::uint32_t id) noexcept override { free_.push_back(id); }
+
+  void poll(std::optional<std::chrono::nanoseconds> timeout) override {
+    if (!timeout) {
+      io_.run_one();
+    } else if (timeout->count() > 0) {
+      io_.run_one_for(*timeout);
+    }
+    io_.poll();
+    if (io_.stopped()) io_.restart();
+  }
+
+  void wake() noexcept override {
+    try {
+      asio::post(io_, [] {});
+    } catch (...) {
+      // Out of memory: the loop still wakes at its next timer or event.
+    }
+  }
+
+ private:
+  static bool is_write_side(op_kind k) noexcept { return k == op_kind::connect || k == op_kind::send; }
+
+  // One non-blocking try; -EAGAIN means "wait for readiness".
+  int attempt(asio_handle* h, io_op* op) noexcept {
+    const int fd = h->fd;
+    switch (op->kind) {
+      case op_kind::accept: {
+        int s = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        return s >= 0 ? s : last_error();
+      }
+      case op_kind::recv: {
+        ssize_t n = ::recv(fd, op->buf, op->len, 0);
+        return n >= 0 ? static_cast<int>(n) : last_error();
+      }
+      case op_kind::receive: return attempt_receive(fd, op);
+      case op_kind::send: {
+        ssize_t n = ::sendmsg(fd, op->msg, MSG_NOSIGNAL);
+        return n >= 0 ? static_cast<int>(n) : last_error();
+      }
+      case op_kind::connect: {
+        if (op->cqe_flags) {  // in progress: writable now, so it is decided
+          int err = 0;
+          socklen_t len = sizeof err;
+          if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
+          return err == 0 ? 0 : (err == EINPROGRESS ? -EAGAIN : -err);
+        }
+        if (::connect(fd, op->addr, op->addrlen) == 0) return 0;
+        if (errno == EINPROGRESS) {
+          op->cqe_flags = 1;
+          return -EAGAIN;
+        }
+        return -errno;  // includes EAGAIN: a full Unix socket backlog
+      }
+      case op_kind::timer: return -EINVAL;
+    }
+    return -EINVAL;
+  }
+
+  int attempt_receive(int fd, io_op* op) {
+    std::uint32_t id = take_buffer();
+    ssize_t n = ::recv(fd, buffers_[id].get(), buffer_size_, 0);
+    if (n > 0) {
+      op->buffer_id = id;
+      return static_cast<int>(n);
+    }
+    free_.push_back(id);
+    return n == 0 ? 0 : last_error();
+  }
+
+  std::uint32_t take_buffer() {
+    if (free_.empty()) {
+      buffers_.push_back(std::make_unique<std::byte[]>(buffer_size_));
+      free_.reserve(buffers_.size());
+      return static_cast<std::uint32_t>(buffers_.size() - 1);
+    }
+    std::uint32_t id = free_.back();
+    free_.pop_back();
+    return id;
+  }
+
+  void wait(asio_handle* h, asio::posix::stream_descriptor::wait_type type) {
+    const bool write_side = type == asio::posix::stream_descriptor::wait_write;
+    bool& waiting = write_side ? h->write_wait : h->read_wait;
+    if (waiting) return;
+    waiting = true;
+    ++h->refs;  // the pending wait holds the handle
+    h->sd.async_wait(type, [this, h, write_side](const boost::system::error_code& ec) {
+      (write_side ? h->write_wait : h->read_wait) = false;
+      ready(h, write_side, ec);
+      loop_.release(h);
+    });
+  }
+
+  void ready(asio_handle* h, bool write_side, const boost::system::error_code& ec) {
+    io_op*& slot = write_side ? h->writer : h->reader;
+    io_op* op = slot;
+    if (!op) return;
+    int res = ec ? -ECANCELED : attempt(h, op);
+    if (res == -EAGAIN) {
+      wait(h, write_side ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read);
+      return;
+    }
+    slot = nullptr;
+    op->res = res;
+    op->on_complete(op);
+  }
+
+  void finish_later(io_op* op, int res) noexcept {
+    op->res = res;
+    loop_.defer(op);
+  }
+
+  loop_impl& loop_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::size_t buffer_size_;
+  std::vector<std::unique_ptr<std::byte[]>> buffers_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_asio_backend(loop_impl& l, const loop_options& o) {
+  return std::make_unique<asio_backend>(l, o);
+}
+
+}  // namespace coronet::detail

@@ -1,0 +1,71 @@
+// The one interface both backends implement (src/uring, src/asio).
+//
+// The loop core above it knows descriptors only as io_handles and
+// operations only as io_ops; a backend knows nothing of coroutines.
+#pragma once
+
+#include <coronet/detail/io_op.hpp>
+#include <coronet/loop.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace coronet::detail {
+
+class loop_impl;
+
+// A descriptor as the loop sees it. Backends derive their per-descriptor
+// state from it. Reference counted: the owning socket holds one reference,
+// every pending operation one more; the memory goes when the count does.
+struct io_handle {
+  explicit io_handle(loop_impl& l, int descriptor) noexcept : loop(&l), fd(descriptor) {}
+  virtual ~io_handle() = default;
+
+  loop_impl* loop;
+  int fd;
+  int refs = 1;
+  unsigned pending = 0;     // operations awaiting completion
+  bool referenced = true;   // pending operations keep loop::run() going
+  bool closed = false;
+};
+
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  virtual backend_kind kind() const noexcept = 0;
+
+  // Wraps a non-blocking descriptor; the handle owns it from now on.
+  virtual io_handle* attach(int fd) = 0;
+  // Cancels the handle's pending operations and closes its descriptor. The
+  // caller's reference is dropped by the loop afterwards.
+  virtual void close(io_handle* h) noexcept = 0;
+
+  // Starts `op` on `h`. Returns true when it is pending (op->on_complete will
+  // run later on the loop thread), false when it completed inline (op->res
+  // is set; on_complete is not called).
+  virtual bool start(io_handle* h, io_op* op) noexcept = 0;
+  // Asks a pending op to complete early with -ECANCELED. It may still
+  // complete with its real result if that raced ahead.
+  virtual void cancel(io_handle* h, io_op* op) noexcept = 0;
+
+  // receive(): where buffer `id` lives, and giving it back.
+  virtual std::byte* receive_buffer_data(std::uint32_t id) noexcept = 0;
+  virtual void release_receive_buffer(std::uint32_t id) noexcept = 0;
+
+  // Submits what is queued and handles completions, waiting at most
+  // `timeout` for the first (none: no limit; zero: do not wait).
+  virtual void poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
+  // Wakes a poll() that sleeps. Safe from any thread.
+  virtual void wake() noexcept = 0;
+};
+
+std::unique_ptr<backend> make_uring_backend(loop_impl& l, const loop_options& o);  // throws
+std::unique_ptr<backend> make_asio_backend(loop_impl& l, const loop_options& o);
+bool uring_supported() noexcept;
+
+}  // namespace coronet::detail

@@ -1,0 +1,97 @@
+// Per-descriptor state of the io_uring backend.
+//
+// A listener keeps one multishot accept in the kernel; a connection keeps at
+// most one multishot receive. Their results land here and go to the waiting
+// awaitable, or wait in a short queue for the next one. Each multishot
+// request holds a reference on the handle until its last completion.
+#pragma once
+
+#include "../backend.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace coronet::detail {
+
+// A FIFO of waiting ops, linked through io_op::next.
+struct op_fifo {
+  io_op* head = nullptr;
+  io_op* tail = nullptr;
+
+  bool empty() const noexcept { return head == nullptr; }
+  void push(io_op* op) noexcept {
+    op->next = nullptr;
+    (tail ? tail->next : head) = op;
+    tail = op;
+  }
+  io_op* pop() noexcept {
+    io_op* op = head;
+    if (op) {
+      head = op->next;
+      if (!head) tail = nullptr;
+      op->next = nullptr;
+    }
+    return op;
+  }
+  bool remove(io_op* op) noexcept {
+    io_op* prev = nullptr;
+    for (io_op* p = head; p; prev = p, p = p->next) {
+      if (p != op) continue;
+      (prev ? prev->next : head) = p->next;
+      if (tail == p) tail = prev;
+      p->next = nullptr;
+      return true;
+    }
+    return false;
+  }
+};
+
+// A FIFO over a vector: allocates nothing until first used (an idle
+// connection holds no memory here) and reuses its storage after that.
+template <class T>
+class small_queue {
+ public:
+  bool empty() const noexcept { return head_ == items_.size(); }
+  std::size_t size() const noexcept { return items_.size() - head_; }
+  T& front() noexcept { return items_[head_]; }
+  void push(const T& v) { items_.push_back(v); }
+  T pop() noexcept {
+    T v = items_[head_++];
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    }
+    return v;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+};
+
+struct uring_handle final : io_handle {
+  using io_handle::io_handle;
+
+  // Multishot accept.
+  io_op accept_request;
+  bool accept_armed = false;
+  bool accept_cancelling = false;
+  op_fifo accept_waiters;
+  small_queue<int> accepted;   // connections nobody has taken yet
+  int accept_error = 0;       // an error nobody has taken yet (positive errno)
+
+  // Multishot receive into the provided-buffer ring.
+  struct chunk {
+    int res;  // bytes in buffer `id`
+    std::uint32_t id;
+  };
+  io_op recv_request;
+  bool recv_armed = false;
+  bool recv_cancelling = false;
+  bool recv_starved = false;  // waiting for a buffer to come back (ENOBUFS)
+  io_op* recv_waiter = nullptr;
+  small_queue<chunk> chunks;  // received, not yet taken
+  int recv_final = 1;         // <= 0 once the stream ended (0) or failed (-errno)
+};
+
+}  // namespace coronet::detail
