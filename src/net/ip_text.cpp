@@ -1,16 +1,23 @@
 #include "net/ip_text.hpp"
 
+#include <array>
 #include <cstdio>
 
 namespace coronet::net::detail {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, -1 for anything else: one load per character instead of
+// three range tests keeps address parsing off check()'s critical path.
+constexpr std::array<signed char, 256> hex_table = [] {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<signed char>(c - 'A' + 10);
+  return t;
+}();
+
+inline int hex_value(char c) noexcept { return hex_table[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 

@@ -292,8 +292,11 @@ class uring_backend final : public backend {
         auto [op, res, flags] = batch[i];
         if (!op) continue;  // a cancel request's own completion
         if (!(flags & IORING_CQE_F_MORE)) --in_flight_;
-        if (!dispatch) {
+        if (!dispatch) {  // tearing down: settle ownership, resume nobody
           if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
+          const bool handle_request = op->on_complete == &accept_completed || op->on_complete == &receive_completed;
+          if (op->on_complete == &accept_completed && res >= 0) ::close(res);
+          if (handle_request && !(flags & IORING_CQE_F_MORE)) loop_.release(static_cast<uring_handle*>(op->owner));
           continue;
         }
         op->res = res;
