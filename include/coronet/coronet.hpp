@@ -1,0 +1,13 @@
+// The coroutine core in one include.
+#pragma once
+
+#include <coronet/endpoint.hpp>
+#include <coronet/error.hpp>
+#include <coronet/listener.hpp>
+#include <coronet/loop.hpp>
+#include <coronet/receive_buffer.hpp>
+#include <coronet/result.hpp>
+#include <coronet/spawn.hpp>
+#include <coronet/stream_socket.hpp>
+#include <coronet/task.hpp>
+#include <coronet/timer.hpp>

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs dependencies, then builds and runs every test:
+#   1. g++, warnings as errors: the suite on the io_uring and Asio backends,
+#      the install/pkg-config check and the differential test against Node;
+#   2. clang, warnings as errors, AddressSanitizer + UndefinedBehaviorSanitizer:
+#      the same suite again;
+#   3. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 20).
+# Ends with one line "tests: N passed, N failed" and fails if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --test || exit 1
+
+passed=0
+failed=0
+count() {  # adds the Ok/Fail counts of a meson test log summary
+  local log=$1
+  local ok fail
+  ok=$(grep -E '^Ok:' "$log" | tail -1 | awk '{print $2}')
+  fail=$(grep -E '^(Fail|Timeout|Unexpected Pass):' "$log" | awk '{s += $NF} END {print s + 0}')
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${fail:-0}))
+}
+
+# Sanitizer reports fail the test that caused them.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
+run_suite() {  # name, build dir, setup args...
+  local name=$1 dir=$2
+  shift 2
+  echo "== $name"
+  if [[ ! -d $dir ]]; then
+    meson setup "$dir" "$@" -Dwerror=true >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+  fi
+  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    tail -50 "$dir.build.log"
+    failed=$((failed + 1))
+    return
+  fi
+  meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$dir.test.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
+  count "$dir.test.log"
+}
+
+run_suite "g++ (io_uring + Asio)" build-gcc --buildtype=debugoptimized -Dbench=true
+CC=clang-14 CXX=clang++-14 run_suite "clang + ASan + UBSan (io_uring + Asio)" build-san \
+  --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+
+if [[ -x scripts/fuzz.sh ]]; then
+  echo "== fuzz"
+  if scripts/fuzz.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
+
+echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
