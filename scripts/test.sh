@@ -43,7 +43,8 @@ run_suite() {  # name, build dir, setup args...
 
 run_suite "g++ (io_uring + Asio)" build-gcc --buildtype=debugoptimized -Dbench=true
 CC=clang-14 CXX=clang++-14 run_suite "clang + ASan + UBSan (io_uring + Asio)" build-san \
-  --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+  --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false \
+  -Dcpp_args=-fno-sanitize=function  # clang 14 miscompiles coroutines under -fsanitize=function
 
 if [[ -x scripts/fuzz.sh ]]; then
   echo "== fuzz"

@@ -1,6 +1,7 @@
 // Helpers for the I/O tests: run a coroutine to completion on a fresh loop.
 #pragma once
 
+#include <coronet/listener.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/spawn.hpp>
 #include <coronet/task.hpp>
@@ -37,6 +38,14 @@ auto run(loop& l, F fn) {
     REQUIRE_MESSAGE(out.has_value(), "the task did not finish before the loop ran out of work");
     return std::move(*out);
   }
+}
+
+// A listening socket, or a failed test. (Tests keep it in a plain variable:
+// clang 14 cannot capture structured bindings in lambdas.)
+inline listener listen(loop& l, const endpoint& at, listen_options o = {}) {
+  auto r = listener::listen(l, at, o);
+  REQUIRE_MESSAGE(!r.ec, "listen " << at.to_string() << ": " << r.ec.message());
+  return std::move(r.value);
 }
 
 // Open descriptors of this process (for leak checks).

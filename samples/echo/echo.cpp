@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   loop l;
-  auto [ec, server] = listener::listen(l, *at);
-  if (ec) return std::fprintf(stderr, "echo: listen %s: %s\n", at->to_string().c_str(), ec.message().c_str()), 1;
+  auto listening = listener::listen(l, *at);
+  if (!listening) return std::fprintf(stderr, "echo: listen %s: %s\n", at->to_string().c_str(), listening.ec.message().c_str()), 1;
+  listener server = std::move(listening.value);
   std::printf("echo listening on %s (%s backend)\n", server.local_endpoint()->to_string().c_str(),
               std::string(to_string(l.backend())).c_str());
   std::fflush(stdout);

@@ -42,8 +42,11 @@ class asio_backend final : public backend {
       : loop_(l), io_(1), work_(asio::make_work_guard(io_)), buffer_size_(o.receive_buffer_size) {}
 
   ~asio_backend() override {
+    // Waits aborted by a close are still queued; running them drops the
+    // handle references they hold.
     work_.reset();
-    io_.stop();
+    io_.restart();
+    io_.poll();
   }
 
   backend_kind kind() const noexcept override { return backend_kind::asio; }

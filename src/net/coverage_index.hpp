@@ -7,7 +7,8 @@
 // same boundaries is several times slower because every level is a cache
 // miss). Boundaries live in sorted blocks of at most max_block keys with a
 // per-block "lazy" count, i.e. a B+-tree of height two:
-//   - add/remove a rule: O(log n + B + n/B), about 1 microsecond at 100k rules;
+//   - add/remove a rule: O(log n + B + n/B), about half a microsecond at
+//     100k rules (B = max_block);
 //   - check: O(log n) without allocation.
 // Adjacent segments with equal counts are merged, so the index holds at most
 // two boundaries per rule plus one.
@@ -64,7 +65,7 @@ class coverage_index {
   }
 
  private:
-  static constexpr std::size_t max_block = sizeof(Key) > 8 ? 32 : 128;
+  static constexpr std::size_t max_block = sizeof(Key) > 8 ? 64 : 128;
 
   struct block {
     std::vector<Key> keys;

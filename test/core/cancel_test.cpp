@@ -32,8 +32,7 @@ TEST_CASE("cancelling a pending accept completes it with ECANCELED") {
   int fds_before = test::open_fd_count();
   {
     loop l;
-    auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-    REQUIRE_FALSE(ec);
+    auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
     std::stop_source src;
     stop_after(l, src, 5ms);
     auto r = test::run(l, [&]() -> task<result<stream_socket>> { co_return co_await srv.accept(src.get_token()); });
@@ -56,8 +55,7 @@ TEST_CASE("cancelling a pending connect completes it with ECANCELED and leaks no
     loop l;
     // A listener with a full backlog that never accepts: a TCP connect to it
     // stays pending (the SYN is dropped) until cancelled.
-    auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0), {.backlog = 0});
-    REQUIRE_FALSE(ec);
+    auto srv = test::listen(l, endpoint::loopback(AF_INET, 0), {.backlog = 0});
     auto at = *srv.local_endpoint();
     std::vector<stream_socket> fillers;
     for (int i = 0; i < 4; ++i) {
@@ -77,8 +75,7 @@ TEST_CASE("cancelling a pending connect completes it with ECANCELED and leaks no
 
 TEST_CASE("cancelling a pending read completes it with ECANCELED and the socket stays usable") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto at = *srv.local_endpoint();
   stream_socket server_side;
   spawn(l, [&]() -> task<void> {
@@ -112,8 +109,7 @@ TEST_CASE("cancelling a pending read completes it with ECANCELED and the socket 
 
 TEST_CASE("a stop requested before the operation starts completes it at once") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   std::stop_source src;
   src.request_stop();
   auto r = test::run(l, [&]() -> task<result<stream_socket>> { co_return co_await srv.accept(src.get_token()); });
@@ -122,8 +118,7 @@ TEST_CASE("a stop requested before the operation starts completes it at once") {
 
 TEST_CASE("a stop requested from another thread cancels a pending read") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   std::stop_source src;
   std::thread other([&] {
     std::this_thread::sleep_for(20ms);

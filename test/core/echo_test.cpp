@@ -56,8 +56,7 @@ task<std::string> round_trip(stream_socket& c, const std::string& msg) {
 
 void echo_over(const endpoint& at) {
   loop l;
-  auto [ec, srv] = listener::listen(l, at);
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, at);
   auto local = srv.local_endpoint();
   REQUIRE(local);
   spawn(l, serve(l, srv, 1));
@@ -90,8 +89,7 @@ TEST_CASE("echo round trips over an abstract Unix socket") {
 
 TEST_CASE("a gathered write sends every buffer in order") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto at = *srv.local_endpoint();
   std::string received;
   spawn(l, [&]() -> task<void> {
@@ -125,8 +123,7 @@ TEST_CASE("one loop serves a thousand concurrent connections") {
   // static: g++ 12 misreads a constexpr local captured by a coroutine lambda.
   static constexpr int clients = 1000;
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0), {.backlog = 4096});
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0), {.backlog = 4096});
   auto at = *srv.local_endpoint();
   spawn(l, serve(l, srv, clients));
   int ok = 0;

@@ -22,8 +22,7 @@ namespace {
 // A loopback port that nothing listens on: bind, read the port, close.
 std::uint16_t unused_port() {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   return srv.local_endpoint()->port();
 }
 }  // namespace
@@ -52,16 +51,14 @@ TEST_CASE("a Unix path longer than sun_path is rejected, not truncated") {
 
 TEST_CASE("listening on a port in use is EADDRINUSE") {
   loop l;
-  auto [ec, first] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto first = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto second = listener::listen(l, *first.local_endpoint());
   CHECK(error_name(second.ec) == "EADDRINUSE");
 }
 
 TEST_CASE("accept after close is EBADF") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   srv.close();
   auto r = test::run(l, [&]() -> task<result<stream_socket>> { co_return co_await srv.accept(); });
   CHECK(error_name(r.ec) == "EBADF");
@@ -69,8 +66,7 @@ TEST_CASE("accept after close is EBADF") {
 
 TEST_CASE("closing a listener ends a pending accept with ECANCELED") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   spawn(l, [&]() -> task<void> {
     co_await sleep_for(l, 5ms);
     srv.close();
@@ -81,8 +77,7 @@ TEST_CASE("closing a listener ends a pending accept with ECANCELED") {
 
 TEST_CASE("reading from a peer that reset is ECONNRESET") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto at = *srv.local_endpoint();
   spawn(l, [&]() -> task<void> {
     auto [aec, s] = co_await srv.accept();
@@ -111,8 +106,7 @@ TEST_CASE("reading from a peer that reset is ECONNRESET") {
 
 TEST_CASE("writing to a closed peer is EPIPE and the process survives") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto at = *srv.local_endpoint();
   spawn(l, [&]() -> task<void> {
     auto [aec, s] = co_await srv.accept();
@@ -137,8 +131,7 @@ TEST_CASE("writing to a closed peer is EPIPE and the process survives") {
 
 TEST_CASE("a peer that ends its side reads as zero bytes, repeatedly") {
   loop l;
-  auto [ec, srv] = listener::listen(l, endpoint::loopback(AF_INET, 0));
-  REQUIRE_FALSE(ec);
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
   auto at = *srv.local_endpoint();
   spawn(l, [&]() -> task<void> {
     auto [aec, s] = co_await srv.accept();
