@@ -219,16 +219,30 @@ void loop_impl::defer(io_op* op) noexcept {
   ready_tail_ = op;
 }
 
+void loop_impl::cancel_deferred(io_op* op) noexcept {
+  io_op* prev = nullptr;
+  for (io_op* p = ready_head_; p; prev = p, p = p->next) {
+    if (p != op) continue;
+    (prev ? prev->next : ready_head_) = p->next;
+    if (ready_tail_ == p) ready_tail_ = prev;
+    p->next = nullptr;
+    return;
+  }
+}
+
 void loop_impl::schedule(std::coroutine_handle<> h) { scheduled_.push_back(h); }
 
 void loop_impl::run_ready() noexcept {
   // Only what was ready when the turn began: what these completions make
-  // ready waits for the next turn, after I/O has been polled.
-  io_op* head = std::exchange(ready_head_, nullptr);
-  ready_tail_ = nullptr;
-  while (head) {
-    io_op* op = head;
-    head = op->next;
+  // ready waits for the next turn, after I/O has been polled. Items are
+  // popped from the live queue one at a time, so a completion may still take
+  // a later one out (cancel_deferred).
+  std::size_t n = 0;
+  for (io_op* p = ready_head_; p; p = p->next) ++n;
+  while (n-- > 0 && ready_head_) {
+    io_op* op = ready_head_;
+    ready_head_ = op->next;
+    if (!ready_head_) ready_tail_ = nullptr;
     op->next = nullptr;
     op->on_complete(op);
   }

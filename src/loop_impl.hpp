@@ -43,6 +43,8 @@ class loop_impl {
 
   // Completes `op` (calls on_complete) in the next turn.
   void defer(io_op* op) noexcept;
+  // Takes a deferred op back out of the ready queue (its owner is going away).
+  void cancel_deferred(io_op* op) noexcept;
   // Resumes a coroutine in the next turn (spawn).
   void schedule(std::coroutine_handle<> h);
   // Inline completions are allowed a few times per turn so one busy

@@ -3,6 +3,7 @@
 
 #include <coronet/endpoint.hpp>
 #include <coronet/error.hpp>
+#include <coronet/keep_alive.hpp>
 #include <coronet/listener.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/receive_buffer.hpp>
