@@ -10,13 +10,15 @@ build=${1:-build-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cxx=${CXX:-clang++-14}
 
+# Logs go inside the build directory (build*/ is ignored by git).
+mkdir -p "$build"
 if [ ! -f "$build/build.ninja" ]; then
   CXX=$cxx meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dtests=false -Dsamples=false -Dbench=false >"$build.setup.log" 2>&1 ||
-    { echo "fuzz: meson setup failed, see $build.setup.log"; exit 2; }
+    -Dtests=false -Dsamples=false -Dbench=false >"$build/fuzz-setup.log" 2>&1 ||
+    { echo "fuzz: meson setup failed, see $build/fuzz-setup.log"; exit 2; }
 fi
 ninja -C "$build" fuzz/fuzz_is_ip fuzz/fuzz_socket_address_parse fuzz/fuzz_block_list_from_json \
-  >"$build.ninja.log" 2>&1 || { echo "fuzz: build failed, see $build.ninja.log"; exit 2; }
+  >"$build/fuzz-ninja.log" 2>&1 || { echo "fuzz: build failed, see $build/fuzz-ninja.log"; exit 2; }
 
 status=0
 for target in fuzz_is_ip fuzz_socket_address_parse fuzz_block_list_from_json; do

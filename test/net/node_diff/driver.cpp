@@ -309,6 +309,17 @@ int main(int argc, char** argv) {
       std::printf("DIFFERENCE in %s\n  node:    %s\n  coronet: %s\n", descriptions[i].c_str(), theirs[i].c_str(),
                   ours[i].c_str());
   }
+  // Say how much of the input space was exercised, so a run that compares
+  // nothing but rejections cannot pass unnoticed.
+  std::size_t accepted = 0, blocked = 0, checks = 0;
+  for (const auto& answer : ours) {
+    if (answer.rfind("ok ", 0) == 0) ++accepted;
+    auto c = answer.find("|c=");
+    for (std::size_t i = c == std::string::npos ? answer.size() : c + 3; i < answer.size() && answer[i] != '|'; ++i)
+      ++checks, blocked += answer[i] == '1';
+  }
+  std::printf("%zu addresses accepted by constructor or parse; %zu of %zu block-list checks blocked\n", accepted,
+              blocked, checks);
   std::printf("%zu inputs compared with node %s: %zu differences\n", inputs.size(), version.c_str(), differences);
   return differences == 0 ? 0 : 1;
 }
