@@ -1,0 +1,243 @@
+// net::socket: Node's net.Socket over coronet's coroutine core.
+//
+// A socket is always held by std::shared_ptr (socket::create, net::connect,
+// or a server's `connection` event); while open it also holds itself, so a
+// connection lives until its `close` event whether or not the user keeps a
+// pointer. Events are Node's, checked at compile time:
+//     s->on<"data">([](std::string_view chunk) { ... });
+// Nothing here blocks: write() queues (and says false past the high-water
+// mark, `drain` follows), reads arrive as `data` events, errors as one
+// `error` event followed by `close(true)`.
+#pragma once
+
+#include <coronet/detail/wakeup.hpp>
+#include <coronet/keep_alive.hpp>
+#include <coronet/loop.hpp>
+#include <coronet/net/error_info.hpp>
+#include <coronet/net/event_emitter.hpp>
+#include <coronet/net/string_decoder.hpp>
+#include <coronet/stream_socket.hpp>
+#include <coronet/task.hpp>
+#include <coronet/timer.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coronet::net {
+
+class block_list;
+
+// Node's { port, family, address }; family is "IPv4", "IPv6" (or "" for a
+// Unix socket, whose path is in `address`).
+struct address_info {
+  std::string address{};
+  std::string family{};
+  int port = 0;
+  friend bool operator==(const address_info&, const address_info&) = default;
+};
+
+// The onread option: receive into the user's buffer instead of emitting
+// `data`. `callback(n, buffer)` sees the bytes; returning false pauses.
+struct onread_options {
+  std::span<std::byte> buffer{};                       // reused for every read, or
+  std::function<std::span<std::byte>()> buffer_fn;   // asked for one per read
+  std::function<bool(std::size_t, std::span<std::byte>)> callback;
+};
+
+struct socket_options {
+  int fd = -1;                   // adopt an open stream socket
+  bool allow_half_open = false;  // keep writing after the peer ended
+  bool readable = true;          // with fd: may read
+  bool writable = true;          // with fd: may write
+  std::stop_token signal{};        // a stop request destroys the socket (AbortError)
+  std::optional<onread_options> onread{};
+  std::size_t high_water_mark = 16 * 1024;
+};
+
+using lookup_callback = std::function<void(const error_info*, std::string address, int family)>;
+using lookup_function = std::function<void(std::string_view host, int family, lookup_callback)>;
+
+struct connect_options {
+  // TCP: port (required) and host; IPC: path (set it and leave port empty).
+  std::optional<int> port{};
+  std::string host = "localhost";
+  std::string path{};
+  std::string local_address{};
+  int local_port = 0;
+  int family = 0;  // 0, 4 or 6
+  int hints = 0;   // getaddrinfo flags
+  lookup_function lookup{};
+  bool no_delay = false;
+  bool keep_alive = false;
+  unsigned keep_alive_initial_delay = 0;  // milliseconds
+  std::optional<unsigned> timeout{};        // set_timeout(ms) once the socket exists
+  const ::coronet::net::block_list* block_list = nullptr;
+};
+
+using socket_events = event_emitter<
+    event<"close", void(bool)>,
+    event<"connect", void()>,
+    event<"ready", void()>,
+    event<"data", void(std::string_view)>,
+    event<"drain", void()>,
+    event<"end", void()>,
+    event<"finish", void()>,
+    event<"error", void(const error_info&)>,
+    event<"lookup", void(const error_info*, std::string_view, int, std::string_view)>,
+    event<"timeout", void()>>;
+
+using write_callback = std::function<void(const error_info*)>;
+
+class server;
+
+class socket : public socket_events, public std::enable_shared_from_this<socket> {
+  struct private_tag {};
+
+ public:
+  socket(private_tag, loop& l, socket_options options);
+  ~socket();
+
+  static std::shared_ptr<socket> create(loop& l, socket_options options = {});
+
+  // Connecting. The callback is added as a `connect` listener (once).
+  socket& connect(connect_options options, std::function<void()> on_connect = {});
+  socket& connect(int port, std::string host = "localhost", std::function<void()> on_connect = {});
+  socket& connect(std::string path, std::function<void()> on_connect = {});
+
+  // Writing. `cb` runs once the data is handed to the kernel, or with the
+  // error. Returns false when the queue is at or past the high-water mark.
+  bool write(std::string_view data, write_callback cb = {});
+  socket& end(std::function<void()> on_finish = {});
+  socket& end(std::string_view data, std::function<void()> on_finish = {});
+
+  socket& destroy();
+  socket& destroy(error_info error);
+  socket& destroy_soon();
+  // RST instead of FIN. Throws ERR_INVALID_HANDLE_TYPE on a Unix socket.
+  socket& reset_and_destroy();
+
+  socket& pause();
+  socket& resume();
+  bool is_paused() const noexcept { return paused_; }
+  // utf8, hex, base64, latin1, ...: `data` then carries decoded text.
+  // Throws ERR_UNKNOWN_ENCODING-style errors for names Node rejects.
+  socket& set_encoding(std::string_view encoding);
+
+  socket& set_keep_alive(bool enable = false, unsigned initial_delay_ms = 0);
+  socket& set_no_delay(bool no_delay = true);
+  // 0 turns it off. Resetting on activity costs no system call.
+  socket& set_timeout(unsigned ms, std::function<void()> on_timeout = {});
+  std::optional<unsigned> timeout() const noexcept;
+
+  socket& ref();
+  socket& unref();
+
+  // Pipes everything read into `destination`, with backpressure; ends it
+  // when this socket ends.
+  std::shared_ptr<socket> pipe(std::shared_ptr<socket> destination);
+
+  std::optional<address_info> address() const;
+  std::string remote_address() const { return remote_.address; }
+  int remote_port() const { return remote_.port; }
+  std::string remote_family() const { return remote_.family; }
+  std::string local_address() const { return local_.address; }
+  int local_port() const { return local_.port; }
+  std::string local_family() const { return local_.family; }
+
+  std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+  std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+  std::size_t writable_length() const noexcept { return pending_.size() + in_flight_.size(); }
+  std::size_t writable_high_water_mark() const noexcept { return options_.high_water_mark; }
+  bool connecting() const noexcept { return state_ == state::connecting; }
+  bool pending() const noexcept { return state_ != state::open; }
+  bool destroyed() const noexcept { return destroyed_; }
+  bool readable() const noexcept { return readable_; }
+  bool writable() const noexcept { return writable_; }
+  bool allow_half_open() const noexcept { return options_.allow_half_open; }
+  // "opening", "open", "readOnly", "writeOnly" or "closed".
+  std::string_view ready_state() const noexcept;
+
+  loop& get_loop() const noexcept { return loop_; }
+
+ private:
+  friend class server;
+  enum class state : std::uint8_t { idle, connecting, open, closed };
+
+  // Called by the server for an accepted connection.
+  void adopt(stream_socket s, bool paused);
+  void on_connected();
+  void start_connect(const endpoint& to, std::string address_text, int port);
+  void fail_connect(error_info e);
+  void start_io();
+  task<void> connect_task(std::shared_ptr<socket> self, endpoint to, std::string address, int port);
+  task<void> read_task(std::shared_ptr<socket> self);
+  task<void> write_task(std::shared_ptr<socket> self);
+  void deliver(std::string_view bytes);
+  void on_read_end();
+  void queue_write(std::string_view data, write_callback cb);
+  void touch() noexcept;
+  void worker_done() noexcept;
+  void schedule_close() noexcept;
+  static void emit_close(coronet::detail::io_op* op) noexcept;
+  void fail_writes(const error_info& e);
+  void hold_loop();
+  void cache_addresses();
+  void watch_signal();
+
+  loop& loop_;
+  socket_options options_;
+  stream_socket io_;
+  state state_ = state::idle;
+  bool destroyed_ = false;
+  bool readable_ = false;
+  bool writable_ = false;
+  bool paused_ = false;
+  bool read_ended_ = false;   // the peer's FIN arrived
+  bool ending_ = false;       // end() called: FIN once the queue drains
+  bool finished_ = false;     // our FIN went out
+  bool need_drain_ = false;
+  bool referenced_ = true;
+  bool reset_on_close_ = false;
+  bool destroy_after_finish_ = false;  // destroy_soon(): close once the FIN is out
+  int workers_ = 0;           // live reader/writer/connect coroutines
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t bytes_written_ = 0;
+
+  std::string pending_{};       // queued, not yet handed to the kernel
+  std::string in_flight_{};     // being written now
+  std::vector<std::pair<std::size_t, write_callback>> pending_callbacks_{};   // (end offset, cb)
+  std::vector<std::pair<std::size_t, write_callback>> in_flight_callbacks_{};
+
+  coronet::detail::wakeup read_wakeup_;
+  coronet::detail::wakeup write_wakeup_;
+  std::optional<string_decoder> decoder_{};
+  std::string decoded_{};
+
+  std::optional<deadline> idle_timer_{};
+  unsigned timeout_ms_ = 0;
+
+  address_info remote_;
+  address_info local_;
+  bool is_unix_ = false;
+
+  std::optional<error_info> error_{};
+  coronet::detail::io_op close_op_;
+  std::shared_ptr<socket> closing_self_{};
+  keep_alive hold_;
+  std::optional<std::stop_callback<std::function<void()>>> signal_watch_;
+  std::function<void()> on_closed_internal_;  // the server's connection count
+};
+
+// net.connect / net.createConnection: a new socket, connecting.
+std::shared_ptr<socket> connect(loop& l, connect_options options, std::function<void()> on_connect = {});
+std::shared_ptr<socket> create_connection(loop& l, connect_options options, std::function<void()> on_connect = {});
+
+}  // namespace coronet::net

@@ -1,0 +1,267 @@
+#include <coronet/error.hpp>
+#include <coronet/net/block_list.hpp>
+#include <coronet/net/errors.hpp>
+#include <coronet/net/is_ip.hpp>
+#include <coronet/net/server.hpp>
+#include <coronet/spawn.hpp>
+
+#include "lookup.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace coronet::net {
+
+namespace {
+// Node's uvExceptionWithHostPort: "listen EADDRINUSE: address already in use 127.0.0.1:80".
+error_info listen_error(std::error_code ec, std::string_view address, std::optional<int> port) {
+  error_info e = error_info::system(ec, "listen", address, port);
+  std::string text = ec.message();
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  e.message = "listen " + e.code + ": " + text;
+  if (port && *port > 0) {
+    e.message += ' ' + std::string(address) + ':' + std::to_string(*port);
+  } else if (!address.empty()) {
+    e.message += ' ' + std::string(address);
+  }
+  return e;
+}
+
+std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+}  // namespace
+
+server::server(private_tag, loop& l, server_options options) : loop_(l), options_(options) {
+  set_unhandled_error_handler([this](const error_info& e) {
+    loop_.report_exception(std::make_exception_ptr(std::system_error(e.ec, e.message)));
+  });
+}
+
+server::~server() = default;
+
+std::shared_ptr<server> server::create(loop& l, server_options options, std::function<void(socket&)> on_connection) {
+  auto s = std::make_shared<server>(private_tag{}, l, options);
+  if (on_connection) s->on<"connection">(std::move(on_connection));
+  return s;
+}
+
+std::shared_ptr<server> create_server(loop& l, server_options options, std::function<void(socket&)> on_connection) {
+  return server::create(l, options, std::move(on_connection));
+}
+
+std::shared_ptr<server> create_server(loop& l, std::function<void(socket&)> on_connection) {
+  return server::create(l, {}, std::move(on_connection));
+}
+
+// ---- listen ----------------------------------------------------------------
+
+server& server::listen(int port, std::string host, int backlog, std::function<void()> on_listening) {
+  return listen(server_listen_options{.port = port, .host = std::move(host), .backlog = backlog}, std::move(on_listening));
+}
+
+server& server::listen(int port, std::function<void()> on_listening) {
+  return listen(server_listen_options{.port = port}, std::move(on_listening));
+}
+
+server& server::listen(std::string path, std::function<void()> on_listening) {
+  return listen(server_listen_options{.path = std::move(path)}, std::move(on_listening));
+}
+
+server& server::listen(server_listen_options o, std::function<void()> on_listening) {
+  if (listening_ || accepting_)
+    throw error(errc::ERR_SERVER_ALREADY_LISTEN, "Listen method has been called more than once without closing.");
+  if (o.path.empty() && !o.port) o.port = 0;  // listen() with no port: any free port
+  if (o.port && (*o.port < 0 || *o.port > 65535))
+    throw error(errc::ERR_SOCKET_BAD_PORT,
+                "options.port should be >= 0 and < 65536. Received type number (" + std::to_string(*o.port) + ").");
+  if (on_listening) once<"listening">([cb = std::move(on_listening)] { cb(); });
+  closing_ = false;
+  accepting_ = true;  // a listen is in progress
+  if (o.signal.stop_possible()) {
+    auto w = weak_from_this();
+    signal_watch_.emplace(o.signal, std::function<void()>([w] {
+                            if (auto self = w.lock()) self->get_loop().post([self] {
+                              if (self->listening_) self->close();
+                            });
+                          }));
+  }
+
+  if (!o.path.empty()) {
+    auto at = endpoint::unix_path(o.path);
+    if (!at) {
+      fail_listen(listen_error(at.ec, o.path, std::nullopt));
+      return *this;
+    }
+    bind_and_listen(*at, o, o.path);
+    return *this;
+  }
+  if (o.host.empty()) {
+    // Node: [::] with IPv4 too where IPv6 exists, else 0.0.0.0.
+    auto probe = stream_socket::open(loop_, AF_INET6);
+    bool v6 = bool(probe);
+    bind_and_listen(endpoint::any(v6 ? AF_INET6 : AF_INET, static_cast<std::uint16_t>(*o.port)), o,
+                    v6 ? "::" : "0.0.0.0");
+    return *this;
+  }
+  if (is_ip(o.host)) {
+    bind_and_listen(*endpoint::ip(o.host, static_cast<std::uint16_t>(*o.port)), o, o.host);
+    return *this;
+  }
+  auto self = shared_from_this();
+  detail::resolve(loop_, o.host, 0, 0, [self, o](const error_info* err, std::vector<detail::resolved> found) {
+    if (err) return self->fail_listen(*err);
+    self->bind_and_listen(*endpoint::ip(found.front().address, static_cast<std::uint16_t>(*o.port)), o,
+                          found.front().address);
+  });
+  return *this;
+}
+
+void server::bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text) {
+  auto made = listener::listen(loop_, at,
+                               {.backlog = o.backlog, .reuse_address = true, .reuse_port = o.reuse_port,
+                                .ipv6_only = o.ipv6_only});
+  if (!made) {
+    fail_listen(listen_error(made.ec, host_text, at.is_unix() ? std::nullopt : std::optional<int>(at.port())));
+    return;
+  }
+  listener_ = std::move(made.value);
+  if (at.is_unix()) {
+    pipe_name_ = host_text;
+    if (!at.is_abstract()) unix_path_ = host_text;
+    if (!at.is_abstract() && (o.readable_all || o.writable_all)) {
+      mode_t add = (o.readable_all ? (S_IRUSR | S_IRGRP | S_IROTH) : 0) | (o.writable_all ? (S_IWUSR | S_IWGRP | S_IWOTH) : 0);
+      struct stat st {};
+      if (::stat(unix_path_.c_str(), &st) == 0) ::chmod(unix_path_.c_str(), st.st_mode | add);
+    }
+  }
+  listening_ = true;
+  self_ = shared_from_this();
+  if (referenced_) hold_ = keep_alive(loop_);
+  else listener_.unref();
+  spawn(loop_, accept_task(self_));
+  loop_.post([self = self_] {
+    if (self->listening_) self->emit<"listening">();
+  });
+}
+
+void server::fail_listen(error_info e) {
+  accepting_ = false;
+  // As in Node, the error arrives asynchronously and listen may be retried.
+  loop_.post([self = shared_from_this(), e = std::move(e)] { self->emit<"error">(e); });
+}
+
+// ---- accepting -------------------------------------------------------------
+
+task<void> server::accept_task(std::shared_ptr<server> /*keeps us alive*/) {
+  while (listening_) {
+    auto [ec, s] = co_await listener_.accept();
+    if (!listening_) break;
+    if (ec) {
+      if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) break;
+      emit<"error">(error_info::system(ec, "accept"));
+      continue;
+    }
+    take(std::move(s));
+  }
+  accepting_ = false;
+}
+
+void server::take(stream_socket s) {
+  auto remote = s.remote_endpoint();
+  if (options_.block_list && remote && remote->is_ip() &&
+      options_.block_list->check(remote->address(), remote->family() == AF_INET6 ? "ipv6" : "ipv4")) {
+    return;  // a blocked client never reaches `connection`; s closes here
+  }
+  if (max_connections && connections_ >= *max_connections) {
+    drop_info d;
+    if (auto l = s.local_endpoint()) {
+      d.local_address = l->address();
+      d.local_port = l->port();
+      d.local_family = family_name(l->family());
+    }
+    if (remote) {
+      d.remote_address = remote->address();
+      d.remote_port = remote->port();
+      d.remote_family = family_name(remote->family());
+    }
+    s.close();
+    emit<"drop">(d);
+    return;
+  }
+  auto sock = socket::create(loop_, {.allow_half_open = options_.allow_half_open,
+                                     .high_water_mark = options_.high_water_mark});
+  sock->adopt(std::move(s), options_.pause_on_connect);
+  if (options_.no_delay) sock->set_no_delay(true);
+  if (options_.keep_alive) sock->set_keep_alive(true, options_.keep_alive_initial_delay);
+  ++connections_;
+  sock->on_closed_internal_ = [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      --self->connections_;
+      self->maybe_closed();
+    }
+  };
+  emit<"connection">(*sock);
+}
+
+// ---- closing ---------------------------------------------------------------
+
+server& server::close(std::function<void(const error_info*)> on_close) {
+  if (!listening_) {
+    // Node: the callback gets ERR_SERVER_NOT_RUNNING when `close` is emitted.
+    auto e = error_info::node(make_error_code(errc::ERR_SERVER_NOT_RUNNING), "Server is not running.");
+    if (on_close) close_callbacks_.push_back([cb = std::move(on_close), e](const error_info*) { cb(&e); });
+  } else {
+    if (on_close) close_callbacks_.push_back(std::move(on_close));
+    listening_ = false;
+    listener_.close();  // the pending accept ends with ECANCELED
+    if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
+    unix_path_.clear();
+  }
+  signal_watch_.reset();
+  closing_ = true;
+  maybe_closed();
+  return *this;
+}
+
+void server::maybe_closed() {
+  if (!closing_ || listening_ || connections_ > 0) return;
+  closing_ = false;
+  loop_.post([self = shared_from_this()] {
+    auto callbacks = std::move(self->close_callbacks_);
+    self->close_callbacks_.clear();
+    self->emit<"close">();
+    for (auto& cb : callbacks) cb(nullptr);
+    self->hold_.reset();
+    self->self_.reset();
+  });
+}
+
+server_address server::address() const {
+  if (!listening_) return {};
+  if (!pipe_name_.empty()) return pipe_name_;
+  auto at = listener_.local_endpoint();
+  if (!at) return {};
+  return address_info{at->address(), family_name(at->family()), at->port()};
+}
+
+void server::get_connections(const std::function<void(const error_info*, std::size_t)>& cb) const {
+  loop_.post([cb, n = connections_] { cb(nullptr, n); });
+}
+
+server& server::ref() {
+  referenced_ = true;
+  listener_.ref();
+  if (listening_ && !hold_.holding()) hold_ = keep_alive(loop_);
+  return *this;
+}
+
+server& server::unref() {
+  referenced_ = false;
+  listener_.unref();
+  hold_.reset();
+  return *this;
+}
+
+}  // namespace coronet::net

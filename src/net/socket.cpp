@@ -1,0 +1,448 @@
+// net::socket: lifecycle, reading, connecting. Writing is in socket_write.cpp.
+#include <coronet/error.hpp>
+#include <coronet/net/block_list.hpp>
+#include <coronet/net/errors.hpp>
+#include <coronet/net/is_ip.hpp>
+#include <coronet/net/socket.hpp>
+#include <coronet/spawn.hpp>
+
+#include "../loop_impl.hpp"
+#include "lookup.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace coronet::net {
+
+namespace {
+std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+
+address_info info_of(const endpoint& e) {
+  if (e.is_unix()) return {e.address(), "", 0};
+  return {e.address(), family_name(e.family()), e.port()};
+}
+}  // namespace
+
+socket::socket(private_tag, loop& l, socket_options options)
+    : loop_(l), options_(std::move(options)), read_wakeup_(l), write_wakeup_(l) {
+  close_op_.owner = this;
+  close_op_.on_complete = &emit_close;
+  set_unhandled_error_handler([this](const error_info& e) {
+    loop_.report_exception(std::make_exception_ptr(std::system_error(e.ec, e.message)));
+  });
+}
+
+socket::~socket() = default;
+
+std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
+  auto s = std::make_shared<socket>(private_tag{}, l, std::move(options));
+  if (s->options_.fd >= 0) {
+    stream_socket io(l, s->options_.fd);
+    s->options_.fd = -1;
+    s->adopt(std::move(io), false);
+    s->readable_ = s->options_.readable;
+    s->writable_ = s->options_.writable;
+  }
+  s->watch_signal();
+  return s;
+}
+
+void socket::watch_signal() {
+  if (!options_.signal.stop_possible()) return;
+  auto abort = [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      self->get_loop().post([self] {
+        if (!self->destroyed_)
+          self->destroy(error_info::node(errno_code(ECANCELED), "The operation was aborted"));
+      });
+    }
+  };
+  if (options_.signal.stop_requested()) {
+    abort();
+    return;
+  }
+  signal_watch_.emplace(options_.signal, std::function<void()>(abort));
+}
+
+// ---- connecting ------------------------------------------------------------
+
+socket& socket::connect(int port, std::string host, std::function<void()> on_connect) {
+  return connect(connect_options{.port = port, .host = std::move(host)}, std::move(on_connect));
+}
+
+socket& socket::connect(std::string path, std::function<void()> on_connect) {
+  return connect(connect_options{.path = std::move(path)}, std::move(on_connect));
+}
+
+socket& socket::connect(connect_options o, std::function<void()> on_connect) {
+  if (state_ == state::connecting || state_ == state::open) return *this;  // one connection at a time
+  if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
+  if (o.timeout) set_timeout(*o.timeout);
+  destroyed_ = false;  // a closed socket may connect again
+  error_.reset();
+  read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
+  state_ = state::connecting;
+  readable_ = writable_ = true;
+  hold_loop();
+
+  if (!o.path.empty()) {
+    auto at = endpoint::unix_path(o.path);
+    if (!at) {
+      fail_connect(error_info::system(at.ec, "connect", o.path));
+      return *this;
+    }
+    start_connect(*at, o.path, -1);
+    return *this;
+  }
+  if (!o.port) throw error(errc::ERR_MISSING_ARGS, "The \"options\" or \"port\" or \"path\" argument must be specified");
+  if (*o.port < 0 || *o.port > 65535)
+    throw error(errc::ERR_SOCKET_BAD_PORT, "Port should be >= 0 and < 65536. Received " + std::to_string(*o.port) + ".");
+  if (o.family != 0 && o.family != 4 && o.family != 6)
+    throw error(errc::ERR_INVALID_ARG_VALUE, "The property 'options.family' must be one of: 0, 4, 6. Received " +
+                                                  std::to_string(o.family));
+  const int port = *o.port;
+  std::string host = o.host.empty() ? "localhost" : o.host;
+  const block_list* blocked = o.block_list;
+
+  auto go = [this, port, blocked](const std::string& address) {
+    if (state_ != state::connecting || destroyed_) return;
+    auto at = endpoint::ip(address, static_cast<std::uint16_t>(port));
+    if (!at) {
+      fail_connect(error_info::system(errno_code(EINVAL), "connect", address, port));
+      return;
+    }
+    if (blocked && blocked->check(address, at->family() == AF_INET6 ? "ipv6" : "ipv4")) {
+      auto e = error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList");
+      fail_connect(std::move(e));
+      return;
+    }
+    start_connect(*at, address, port);
+  };
+
+  if (is_ip(host)) {  // an IP literal: no lookup, no `lookup` event
+    go(host);
+    return *this;
+  }
+  auto self = shared_from_this();
+  auto answered = [self, host, go](const error_info* err, std::string address, int family) {
+    if (self->destroyed_ || self->state_ != state::connecting) return;
+    self->emit<"lookup">(err, address, family, host);
+    if (err) {
+      self->fail_connect(*err);
+      return;
+    }
+    go(address);
+  };
+  if (o.lookup) {
+    o.lookup(host, o.family, answered);
+  } else {
+    detail::resolve(loop_, host, o.family, o.hints,
+                    [answered](const error_info* err, std::vector<detail::resolved> found) {
+                      if (err) return answered(err, {}, 0);
+                      answered(nullptr, found.front().address, found.front().family);
+                    });
+  }
+  return *this;
+}
+
+void socket::start_connect(const endpoint& to, std::string address_text, int port) {
+  auto opened = stream_socket::open(loop_, to.family());
+  if (!opened) {
+    fail_connect(error_info::system(opened.ec, "connect", address_text, port < 0 ? std::nullopt : std::optional(port)));
+    return;
+  }
+  io_ = std::move(opened.value);
+  is_unix_ = to.is_unix();
+  if (!referenced_) io_.unref();
+  ++workers_;
+  spawn(loop_, connect_task(shared_from_this(), to, std::move(address_text), port));
+}
+
+task<void> socket::connect_task(std::shared_ptr<socket> /*keeps us alive*/, endpoint to, std::string address, int port) {
+  auto ec = co_await io_.connect(to);
+  if (!destroyed_) {
+    if (ec) {
+      fail_connect(error_info::system(ec, "connect", address, port < 0 ? std::nullopt : std::optional(port)));
+    } else {
+      on_connected();
+    }
+  }
+  worker_done();
+}
+
+void socket::fail_connect(error_info e) {
+  state_ = state::closed;
+  destroy(std::move(e));
+}
+
+void socket::on_connected() {
+  state_ = state::open;
+  cache_addresses();
+  touch();
+  start_io();
+  emit<"connect">();
+  emit<"ready">();
+}
+
+void socket::adopt(stream_socket s, bool paused) {
+  io_ = std::move(s);
+  is_unix_ = io_.local_endpoint() && io_.local_endpoint()->is_unix();
+  state_ = state::open;
+  readable_ = writable_ = true;
+  paused_ = paused;
+  hold_loop();
+  cache_addresses();
+  start_io();
+}
+
+void socket::cache_addresses() {
+  if (auto r = io_.remote_endpoint()) remote_ = info_of(*r);
+  if (auto l = io_.local_endpoint()) local_ = info_of(*l);
+}
+
+void socket::start_io() {
+  auto self = shared_from_this();
+  workers_ += 2;
+  spawn(loop_, read_task(self));
+  spawn(loop_, write_task(self));
+}
+
+void socket::hold_loop() {
+  if (referenced_ && !hold_.holding()) hold_ = keep_alive(loop_);
+}
+
+// ---- reading ---------------------------------------------------------------
+
+task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
+  while (!destroyed_ && !read_ended_) {
+    if (paused_ || !readable_) {
+      co_await read_wakeup_;
+      continue;
+    }
+    if (options_.onread) {
+      auto& o = *options_.onread;
+      std::span<std::byte> buf = o.buffer_fn ? o.buffer_fn() : o.buffer;
+      auto [ec, n] = co_await io_.read_some(buf);
+      if (destroyed_) break;
+      if (ec) {
+        destroy(error_info::system(ec, "read"));
+        break;
+      }
+      if (n == 0) {
+        on_read_end();
+        break;
+      }
+      bytes_read_ += n;
+      touch();
+      if (o.callback && !o.callback(n, buf.first(n))) pause();
+      continue;
+    }
+    auto [ec, chunk] = co_await io_.receive();
+    if (destroyed_) break;
+    if (ec) {
+      destroy(error_info::system(ec, "read"));
+      break;
+    }
+    if (chunk.empty()) {
+      on_read_end();
+      break;
+    }
+    // Paused while the receive was in flight: hold the bytes until resumed.
+    while (paused_ && !destroyed_) co_await read_wakeup_;
+    if (destroyed_) break;
+    bytes_read_ += chunk.size();
+    touch();
+    deliver({reinterpret_cast<const char*>(chunk.data()), chunk.size()});
+  }
+  worker_done();
+}
+
+void socket::deliver(std::string_view bytes) {
+  if (!decoder_) {
+    emit<"data">(bytes);
+    return;
+  }
+  decoded_.clear();
+  decoder_->write(bytes, decoded_);
+  if (!decoded_.empty()) emit<"data">(std::string_view(decoded_));
+}
+
+void socket::on_read_end() {
+  read_ended_ = true;
+  readable_ = false;
+  if (decoder_) {
+    decoded_.clear();
+    decoder_->end(decoded_);
+    if (!decoded_.empty()) emit<"data">(std::string_view(decoded_));
+  }
+  emit<"end">();
+  if (destroyed_) return;
+  if (finished_ || (!writable_ && !ending_)) {
+    destroy();  // both directions are done
+  } else if (!options_.allow_half_open) {
+    end();  // Node: end our side too; close follows the FIN
+  }
+}
+
+socket& socket::pause() {
+  paused_ = true;
+  return *this;
+}
+
+socket& socket::resume() {
+  paused_ = false;
+  read_wakeup_.notify();
+  return *this;
+}
+
+socket& socket::set_encoding(std::string_view name) {
+  auto enc = parse_encoding(name);
+  if (!enc) throw error(errc::ERR_INVALID_ARG_VALUE, "Unknown encoding: " + std::string(name));
+  decoder_.emplace(*enc);
+  return *this;
+}
+
+// ---- options ---------------------------------------------------------------
+
+socket& socket::set_keep_alive(bool enable, unsigned initial_delay_ms) {
+  if (io_.is_open()) io_.set_keep_alive(enable, std::chrono::seconds(initial_delay_ms / 1000));
+  return *this;
+}
+
+socket& socket::set_no_delay(bool no_delay) {
+  if (io_.is_open() && !is_unix_) io_.set_no_delay(no_delay);
+  return *this;
+}
+
+socket& socket::set_timeout(unsigned ms, std::function<void()> on_timeout) {
+  if (on_timeout) once<"timeout">([cb = std::move(on_timeout)] { cb(); });
+  timeout_ms_ = ms;
+  if (ms == 0) {
+    if (idle_timer_) idle_timer_->cancel();
+    return *this;
+  }
+  if (!idle_timer_) idle_timer_.emplace(loop_, [this] {
+    if (!destroyed_) emit<"timeout">();
+  });
+  idle_timer_->expires_after(std::chrono::milliseconds(ms));
+  return *this;
+}
+
+std::optional<unsigned> socket::timeout() const noexcept {
+  if (timeout_ms_ == 0) return std::nullopt;
+  return timeout_ms_;
+}
+
+void socket::touch() noexcept {
+  if (timeout_ms_) idle_timer_->expires_after(std::chrono::milliseconds(timeout_ms_));
+}
+
+socket& socket::ref() {
+  referenced_ = true;
+  io_.ref();
+  if (state_ == state::connecting || state_ == state::open) hold_loop();
+  return *this;
+}
+
+socket& socket::unref() {
+  referenced_ = false;
+  io_.unref();
+  hold_.reset();
+  return *this;
+}
+
+std::optional<address_info> socket::address() const {
+  if (state_ != state::open && state_ != state::connecting) return std::nullopt;
+  return local_;
+}
+
+std::string_view socket::ready_state() const noexcept {
+  if (state_ == state::connecting) return "opening";
+  if (readable_ && writable_) return "open";
+  if (readable_) return "readOnly";
+  if (writable_) return "writeOnly";
+  return "closed";
+}
+
+// ---- ending ----------------------------------------------------------------
+
+socket& socket::destroy() {
+  if (destroyed_) return *this;
+  destroyed_ = true;
+  readable_ = writable_ = false;
+  if (state_ == state::connecting) state_ = state::closed;
+  if (idle_timer_) idle_timer_->cancel();
+  if (reset_on_close_) {
+    io_.reset();
+  } else {
+    io_.close();  // pending operations end with ECANCELED
+  }
+  read_wakeup_.notify();
+  write_wakeup_.notify();
+  fail_writes(error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED),
+                               "Cannot call write after a stream was destroyed"));
+  if (workers_ == 0) schedule_close();
+  return *this;
+}
+
+socket& socket::destroy(error_info e) {
+  if (destroyed_) return *this;
+  error_ = std::move(e);
+  return destroy();
+}
+
+socket& socket::destroy_soon() {
+  destroy_after_finish_ = true;  // the writer destroys us once the FIN is out
+  if (!ending_ && writable_) {
+    end();
+  } else if (!ending_ || finished_) {
+    destroy();  // nothing left to flush
+  }
+  return *this;
+}
+
+socket& socket::reset_and_destroy() {
+  if (is_unix_) throw error(errc::ERR_INVALID_HANDLE_TYPE, "This handle type cannot be sent");
+  reset_on_close_ = true;
+  return destroy();
+}
+
+void socket::worker_done() noexcept {
+  if (--workers_ == 0 && destroyed_) schedule_close();
+}
+
+void socket::schedule_close() noexcept {
+  if (closing_self_) return;
+  // Keep ourselves alive until `close` has been emitted in the next turn.
+  closing_self_ = shared_from_this();
+  loop_.impl().defer(&close_op_);
+}
+
+void socket::emit_close(coronet::detail::io_op* op) noexcept {
+  auto* self = static_cast<socket*>(op->owner);
+  auto keep = std::move(self->closing_self_);
+  self->state_ = state::closed;
+  self->hold_.reset();
+  self->signal_watch_.reset();
+  try {
+    const bool had_error = self->error_.has_value();
+    if (had_error) self->emit<"error">(*self->error_);
+    self->emit<"close">(had_error);
+  } catch (...) {
+    self->loop_.report_exception(std::current_exception());
+  }
+  if (self->on_closed_internal_) self->on_closed_internal_();
+}
+
+std::shared_ptr<socket> connect(loop& l, connect_options options, std::function<void()> on_connect) {
+  auto s = socket::create(l);
+  s->connect(std::move(options), std::move(on_connect));
+  return s;
+}
+
+std::shared_ptr<socket> create_connection(loop& l, connect_options options, std::function<void()> on_connect) {
+  return connect(l, std::move(options), std::move(on_connect));
+}
+
+}  // namespace coronet::net
