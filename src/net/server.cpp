@@ -65,7 +65,7 @@ server& server::listen(int port, std::function<void()> on_listening) {
   return listen(server_listen_options{.port = port}, std::move(on_listening));
 }
 
-server& server::listen(std::string path, std::function<void()> on_listening) {
+server& server::listen_path(std::string path, std::function<void()> on_listening) {
   return listen(server_listen_options{.path = std::move(path)}, std::move(on_listening));
 }
 

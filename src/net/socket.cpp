@@ -71,7 +71,7 @@ socket& socket::connect(int port, std::string host, std::function<void()> on_con
   return connect(connect_options{.port = port, .host = std::move(host)}, std::move(on_connect));
 }
 
-socket& socket::connect(std::string path, std::function<void()> on_connect) {
+socket& socket::connect_path(std::string path, std::function<void()> on_connect) {
   return connect(connect_options{.path = std::move(path)}, std::move(on_connect));
 }
 

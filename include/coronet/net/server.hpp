@@ -21,6 +21,8 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace coronet::net {
@@ -86,7 +88,12 @@ class server : public server_events, public std::enable_shared_from_this<server>
   server& listen(server_listen_options options, std::function<void()> on_listening = {});
   server& listen(int port, std::string host = {}, int backlog = 511, std::function<void()> on_listening = {});
   server& listen(int port, std::function<void()> on_listening);
-  server& listen(std::string path, std::function<void()> on_listening = {});
+  // (A template so that a braced options list never picks this overload.)
+  template <class Path>
+    requires std::is_convertible_v<const Path&, std::string_view>
+  server& listen(const Path& path, std::function<void()> on_listening = {}) {
+    return listen_path(std::string(std::string_view(path)), std::move(on_listening));
+  }
 
   // Stops accepting; `close` follows once every connection has closed. The
   // callback gets ERR_SERVER_NOT_RUNNING when the server was not listening.
@@ -105,6 +112,7 @@ class server : public server_events, public std::enable_shared_from_this<server>
   loop& get_loop() const noexcept { return loop_; }
 
  private:
+  server& listen_path(std::string path, std::function<void()> on_listening);
   void bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text);
   void fail_listen(error_info e);
   task<void> accept_task(std::shared_ptr<server> self);

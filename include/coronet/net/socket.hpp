@@ -29,6 +29,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace coronet::net {
@@ -110,7 +111,11 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Connecting. The callback is added as a `connect` listener (once).
   socket& connect(connect_options options, std::function<void()> on_connect = {});
   socket& connect(int port, std::string host = "localhost", std::function<void()> on_connect = {});
-  socket& connect(std::string path, std::function<void()> on_connect = {});
+  template <class Path>
+    requires std::is_convertible_v<const Path&, std::string_view>
+  socket& connect(const Path& path, std::function<void()> on_connect = {}) {
+    return connect_path(std::string(std::string_view(path)), std::move(on_connect));
+  }
 
   // Writing. `cb` runs once the data is handed to the kernel, or with the
   // error. Returns false when the queue is at or past the high-water mark.
@@ -170,6 +175,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
  private:
   friend class server;
   enum class state : std::uint8_t { idle, connecting, open, closed };
+
+  socket& connect_path(std::string path, std::function<void()> on_connect);
 
   // Called by the server for an accepted connection.
   void adopt(stream_socket s, bool paused);
