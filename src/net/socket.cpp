@@ -77,6 +77,17 @@ socket& socket::connect_path(std::string path, std::function<void()> on_connect)
 
 socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   if (state_ == state::connecting || state_ == state::open) return *this;  // one connection at a time
+  // Argument errors throw before anything changes, as in Node.
+  if (o.path.empty()) {
+    if (!o.port)
+      throw error(errc::ERR_MISSING_ARGS, "The \"options\" or \"port\" or \"path\" argument must be specified");
+    if (*o.port < 0 || *o.port > 65535)
+      throw error(errc::ERR_SOCKET_BAD_PORT,
+                  "Port should be >= 0 and < 65536. Received " + std::to_string(*o.port) + ".");
+    if (o.family != 0 && o.family != 4 && o.family != 6)
+      throw error(errc::ERR_INVALID_ARG_VALUE,
+                  "The property 'options.family' must be one of: 0, 4, 6. Received " + std::to_string(o.family));
+  }
   if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
   if (o.timeout) set_timeout(*o.timeout);
   destroyed_ = false;  // a closed socket may connect again
@@ -95,12 +106,6 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     start_connect(*at, o.path, -1);
     return *this;
   }
-  if (!o.port) throw error(errc::ERR_MISSING_ARGS, "The \"options\" or \"port\" or \"path\" argument must be specified");
-  if (*o.port < 0 || *o.port > 65535)
-    throw error(errc::ERR_SOCKET_BAD_PORT, "Port should be >= 0 and < 65536. Received " + std::to_string(*o.port) + ".");
-  if (o.family != 0 && o.family != 4 && o.family != 6)
-    throw error(errc::ERR_INVALID_ARG_VALUE, "The property 'options.family' must be one of: 0, 4, 6. Received " +
-                                                  std::to_string(o.family));
   const int port = *o.port;
   std::string host = o.host.empty() ? "localhost" : o.host;
   const block_list* blocked = o.block_list;
