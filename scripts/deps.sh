@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(meson ninja-build pkg-config g++ liburing-dev libboost1.81-dev doctest-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # clang builds the sanitizer and fuzzing runs; node checks us against Node.
-  packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev nodejs)
+  packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev nodejs python3)
 fi
 
 missing=()

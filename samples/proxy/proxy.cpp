@@ -1,0 +1,233 @@
+// proxy: a TCP and Unix socket proxy on coronet's coroutine core.
+//
+// Shows: connect with a timeout (a deadline firing a stop_token), then two
+// copy loops running together, each reading a chunk and writing it out before
+// it reads the next (so a slow reader slows the writer down instead of making
+// the proxy buffer without bound); half-close passed through; one side's error
+// ending the other; an idle timeout; one loop per thread with reuse_port; and
+// a clean stop on SIGINT/SIGTERM. Try it:
+//     ./echo --port 7000
+//     ./proxy --listen 8000 --to 127.0.0.1:7000      then   nc 127.0.0.1 8000
+//     ./proxy --listen unix:/tmp/p.sock --to 127.0.0.1:7000   then   nc -U /tmp/p.sock
+// HOST is an IP literal (the core does no name lookup); PORT 0 picks a free port.
+#include <coronet/coronet.hpp>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+using namespace coronet;
+using std::chrono::milliseconds;
+
+struct options {
+  endpoint listen, to;
+  int threads = 1;
+  milliseconds connect_timeout{5000}, idle_timeout{0};  // 0: none
+};
+
+// One thread's share of the proxy. The signal thread reaches it only via post().
+struct worker {
+  loop* l = nullptr;
+  listener* server = nullptr;
+  std::stop_source shutdown;  // stops every connection of this loop
+  std::thread thread;
+};
+
+// A stop_callback that forwards a stop request to another stop_source.
+struct forward_stop {
+  std::stop_source* to;
+  void operator()() const noexcept { to->request_stop(); }
+};
+
+// Connects, giving up with ETIMEDOUT after `timeout` or ECANCELED on shutdown.
+task<result<stream_socket>> connect_within(loop& l, endpoint to, milliseconds timeout,
+                                           std::stop_token shutdown) {
+  std::stop_source give_up;
+  std::stop_callback on_shutdown(shutdown, forward_stop{&give_up});
+  deadline timer(l, forward_stop{&give_up});
+  if (timeout.count() > 0) timer.expires_after(timeout);
+  auto r = co_await connect(l, to, give_up.get_token());
+  if (r.ec == std::errc::operation_canceled && !shutdown.stop_requested()) r.ec = errno_code(ETIMEDOUT);
+  co_return r;
+}
+
+// Both sockets of a proxied connection. Each direction holds a reference; the
+// last one to finish destroys it, which closes both sockets.
+// TRICKY: `stop` is requested from callbacks the session owns (shutdown, idle
+// timer). That is safe because a cancelled operation resumes its coroutine in
+// a later step of the loop, never inside request_stop().
+struct session {
+  session(loop& l, stream_socket c, stream_socket u, std::stop_token shutdown, milliseconds idle)
+      : client(std::move(c)), upstream(std::move(u)), on_shutdown(shutdown, forward_stop{&stop}),
+        idle_timer(l, forward_stop{&stop}), idle_timeout(idle) {
+    touch();
+  }
+  // Pushes the idle timeout back: stores a time point, no system call.
+  void touch() noexcept {
+    if (idle_timeout.count() > 0) idle_timer.expires_after(idle_timeout);
+  }
+
+  stream_socket client, upstream;
+  std::stop_source stop;  // cancels whatever both directions are waiting for
+  std::stop_callback<forward_stop> on_shutdown;
+  deadline idle_timer;
+  milliseconds idle_timeout;
+};
+
+// Copies `from` to `to` until the end of `from` (passed on as a FIN, and the
+// other direction goes on), an error or a stop (which ends both directions).
+task<void> pump(std::shared_ptr<session> s, stream_socket& from, stream_socket& to) {
+  auto token = s->stop.get_token();
+  for (;;) {
+    auto [ec, chunk] = co_await from.receive(token);
+    if (ec) break;
+    if (chunk.empty()) {  // the peer ended its side: half-close the other
+      if (to.shutdown()) break;
+      co_return;
+    }
+    s->touch();
+    // The next receive() waits until this chunk is written: that is the backpressure.
+    if ((co_await to.write_all(chunk.bytes(), token)).ec) break;
+  }
+  s->stop.request_stop();
+}
+
+task<void> proxy(worker& w, stream_socket client, const options& o) {
+  auto up = co_await connect_within(*w.l, o.to, o.connect_timeout, w.shutdown.get_token());
+  if (up.ec) {
+    if (up.ec != std::errc::operation_canceled)
+      std::fprintf(stderr, "proxy: connect %s: %s\n", o.to.to_string().c_str(), error_name(up.ec).c_str());
+    co_return;  // closing the client tells it
+  }
+  client.set_no_delay(true);  // forward small chunks at once (fails harmlessly on Unix sockets)
+  up->set_no_delay(true);
+  auto s = std::make_shared<session>(*w.l, std::move(client), std::move(*up), w.shutdown.get_token(),
+                                     o.idle_timeout);
+  // The two directions run together; the session ends when both have.
+  spawn(*w.l, pump(s, s->upstream, s->client));
+  co_await pump(s, s->client, s->upstream);
+}
+
+task<void> serve(worker& w, const options& o) {
+  for (;;) {
+    auto [ec, client] = co_await w.server->accept();
+    if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) co_return;  // stopping
+    if (ec) {  // EMFILE and the like: the connection waits in the backlog; pause rather than spin
+      co_await sleep_for(*w.l, milliseconds(100), w.shutdown.get_token());
+      continue;
+    }
+    spawn(*w.l, proxy(w, std::move(client), o));
+  }
+}
+
+// A thread's loop: listens (with reuse_port when there are several), reports
+// the address it got through `ready`, then runs until the shutdown post.
+void run_worker(worker& w, endpoint at, bool reuse_port, const options& o, std::promise<endpoint> ready) {
+  std::optional<loop> l;
+  try {
+    l.emplace();
+  } catch (...) {
+    return ready.set_exception(std::current_exception());
+  }
+  auto listening = listener::listen(*l, at, {.reuse_port = reuse_port});
+  if (!listening)
+    return ready.set_exception(std::make_exception_ptr(std::system_error(listening.ec, "listen " + at.to_string())));
+  listener server = std::move(listening.value);
+  w.l = &*l;
+  w.server = &server;
+  ready.set_value(*server.local_endpoint());
+  spawn(*l, serve(w, o));
+  l->run();  // returns once the listener is closed and every connection ended
+}
+
+// "unix:PATH", "HOST:PORT", "[V6]:PORT", or (when `port_only_ok`) "PORT".
+result<endpoint> parse_address(std::string_view s, bool port_only_ok) {
+  if (s.starts_with("unix:")) return endpoint::unix_path(s.substr(5));
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos && !port_only_ok) return {errno_code(EINVAL), {}};
+  std::string host = colon == std::string_view::npos ? "127.0.0.1" : std::string(s.substr(0, colon));
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port(colon == std::string_view::npos ? s : s.substr(colon + 1));
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535) return {errno_code(EINVAL), {}};
+  return endpoint::ip(host, static_cast<std::uint16_t>(p));
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: proxy --listen [HOST:]PORT|unix:PATH --to HOST:PORT|unix:PATH\n"
+               "             [--threads N] [--connect-timeout MS] [--idle-timeout MS (0: none)]\n");
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  options o;
+  bool have_listen = false, have_to = false;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view flag = argv[i], value = argv[i + 1];
+    if (flag == "--listen" || flag == "--to") {
+      auto at = parse_address(value, flag == "--listen");
+      if (!at) return std::fprintf(stderr, "proxy: bad address '%s'\n", argv[i + 1]), 2;
+      (flag == "--listen" ? o.listen : o.to) = *at;
+      (flag == "--listen" ? have_listen : have_to) = true;
+    } else if (flag == "--threads") o.threads = std::atoi(argv[i + 1]);
+    else if (flag == "--connect-timeout") o.connect_timeout = milliseconds(std::atol(argv[i + 1]));
+    else if (flag == "--idle-timeout") o.idle_timeout = milliseconds(std::atol(argv[i + 1]));
+    else return usage();
+  }
+  if (argc % 2 == 0 || !have_listen || !have_to || o.threads < 1) return usage();
+  // Several listeners share one TCP port through SO_REUSEPORT; a Unix path has no such sharing.
+  if (o.listen.is_unix() && o.threads > 1)
+    return std::fprintf(stderr, "proxy: --threads > 1 needs a TCP --listen (a Unix socket path cannot be shared)\n"), 2;
+
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // Start the loops one by one: the first may pick the port (PORT 0), the rest share it.
+  std::vector<worker> workers(static_cast<std::size_t>(o.threads));
+  endpoint at = o.listen;
+  int status = 0;
+  for (auto& w : workers) {
+    std::promise<endpoint> ready;
+    auto bound = ready.get_future();
+    w.thread = std::thread(run_worker, std::ref(w), at, o.threads > 1, std::cref(o), std::move(ready));
+    try {
+      at = bound.get();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "proxy: %s\n", e.what());
+      status = 1;
+      break;
+    }
+  }
+  if (status == 0) {
+    std::printf("proxy listening on %s, forwarding to %s (%d thread%s, %s backend)\n", at.to_string().c_str(),
+                o.to.to_string().c_str(), o.threads, o.threads > 1 ? "s" : "",
+                std::string(to_string(workers[0].l->backend())).c_str());
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+  }
+  // Each loop closes its listener and cancels its connections, then run() returns.
+  for (auto& w : workers)
+    if (w.l) w.l->post([&w] { w.server->close(), w.shutdown.request_stop(); });
+  for (auto& w : workers)
+    if (w.thread.joinable()) w.thread.join();
+  if (status == 0 && o.listen.is_unix() && !o.listen.is_abstract()) ::unlink(o.listen.address().c_str());
+  std::printf("proxy stopped\n");
+  return status;
+}
