@@ -3,7 +3,9 @@
 //
 // Every operation takes an optional std::stop_token; a stop request makes a
 // pending operation complete with ECANCELED (after the kernel has let go of
-// its buffers). Results carry std::error_code, never exceptions. Writes use
+// its buffers). The waiting coroutine never resumes inside request_stop():
+// the completion arrives in a later loop turn, so requesting a stop from a
+// callback is safe. Results carry std::error_code, never exceptions. Writes use
 // MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE.
 //
 // One read-side operation (read_some or receive) and one write-side

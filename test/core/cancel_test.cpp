@@ -138,3 +138,23 @@ TEST_CASE("cancelling a sleep completes it early with ECANCELED") {
   CHECK(error_name(ec) == "ECANCELED");
   CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
+
+TEST_CASE("a stop request never resumes the waiting coroutine inside request_stop") {
+  loop l;
+  auto srv = test::listen(l, endpoint::loopback(AF_INET, 0));
+  std::stop_source src;
+  bool resumed = false;
+  bool resumed_inside = false;
+  spawn(l, [&]() -> task<void> {
+    co_await srv.accept(src.get_token());
+    resumed = true;
+  });
+  spawn(l, [&]() -> task<void> {
+    co_await sleep_for(l, 5ms);
+    src.request_stop();
+    resumed_inside = resumed;
+  });
+  l.run();
+  CHECK(resumed);
+  CHECK_FALSE(resumed_inside);
+}

@@ -1,12 +1,18 @@
 // block_list against a model that applies Node's comparison rules one rule
 // at a time (node_sockaddr.cc's is_match / compare / is_in_network), under
 // random adds, removes and checks. This is what keeps the interval index
-// honest about the cross-family cases.
+// honest about the cross-family cases. The second half tests the index itself
+// (net/coverage_index.hpp) against a count per key, with nodes small enough
+// that every split, merge and redistribution happens many times.
 #include <doctest/doctest.h>
 
 #include <coronet/net/block_list.hpp>
 
+#include "net/coverage_index.hpp"
+#include "net/coverage_tree.hpp"
+
 #include <array>
+#include <limits>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -152,4 +158,118 @@ TEST_CASE("many rules added and then removed leave nothing blocked") {
     std::string s = std::to_string(b >> 24) + "." + std::to_string((b >> 16) & 255) + ".1.1";
     CHECK_FALSE(list.check(s));
   }
+}
+
+namespace {
+
+// Drives an index and a plain model of it through the same long random mix of
+// adds, removes (of intervals added earlier, as block_list does) and odd
+// deltas, checking the tree's invariants after every update.
+template <class Key, int B, class Draw, class Count>
+void churn_against_model(std::uint64_t seed, int steps, Draw draw, Count model_count, std::vector<Key> probes) {
+  using interval = std::array<Key, 2>;
+  std::mt19937_64 rng(seed);
+  coronet::net::detail::coverage_tree<Key, B> index;
+  std::vector<std::pair<interval, int>> live;
+  for (int step = 0; step < steps; ++step) {
+    // Phases: grow to a few hundred intervals, shrink to none, repeat; so the
+    // tree gains and loses whole levels.
+    bool growing = (step / 1500) % 2 == 0;
+    if (live.empty() || rng() % 100 < (growing ? 70u : 25u)) {
+      Key a = draw(rng), b = draw(rng);
+      if (a > b) std::swap(a, b);
+      int delta = rng() % 8 == 0 ? -1 - static_cast<int>(rng() % 3) : 1 + static_cast<int>(rng() % 2);
+      index.add(a, b, delta);
+      live.push_back({{a, b}, delta});
+    } else {
+      std::size_t i = rng() % live.size();
+      index.add(live[i].first[0], live[i].first[1], -live[i].second);
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    REQUIRE(index.valid());
+    for (int p = 0; p < 8; ++p) probes.push_back(draw(rng));
+    for (std::size_t p = probes.size() - 8 - (step % 64 == 0 ? probes.size() - 8 : 0); p < probes.size(); ++p) {
+      Key x = probes[p];
+      int expected = model_count(live, x);
+      REQUIRE(index.count(x) == expected);
+      REQUIRE(index.covered(x) == (expected > 0));
+    }
+    probes.resize(probes.size() - 8);
+  }
+  for (auto& [iv, delta] : live) index.add(iv[0], iv[1], -delta);
+  CHECK(index.boundaries() == 0);
+  CHECK(index.valid());
+  for (Key x : probes) CHECK(index.count(x) == 0);
+}
+
+template <class Key>
+int brute_count(const std::vector<std::pair<std::array<Key, 2>, int>>& live, Key x) {
+  int n = 0;
+  for (const auto& [iv, delta] : live)
+    if (iv[0] <= x && x <= iv[1]) n += delta;
+  return n;
+}
+
+// Both ends of the key space plus a few fixed points, probed at every 64th step.
+template <class Key>
+std::vector<Key> edge_probes() {
+  Key top = std::numeric_limits<Key>::max();
+  return {0, 1, 2, static_cast<Key>(top - 2), static_cast<Key>(top - 1), top};
+}
+
+}  // namespace
+
+TEST_CASE("the coverage tree agrees with a count per key over all 256 one-byte keys") {
+  auto draw = [](std::mt19937_64& rng) { return static_cast<std::uint8_t>(rng()); };
+  std::vector<std::uint8_t> every(256);
+  for (int i = 0; i < 256; ++i) every[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i);
+  churn_against_model<std::uint8_t, 4>(1, 6000, draw, brute_count<std::uint8_t>, every);
+  churn_against_model<std::uint8_t, 6>(2, 6000, draw, brute_count<std::uint8_t>, every);
+  churn_against_model<std::uint8_t, 16>(3, 6000, draw, brute_count<std::uint8_t>, every);
+}
+
+TEST_CASE("the coverage tree agrees with the model on 32-bit keys, including the top of the key space") {
+  auto draw = [](std::mt19937_64& rng) {
+    auto r = static_cast<std::uint32_t>(rng());
+    switch (rng() % 3) {
+      case 0: return r & 0xfff;                 // crowded near 0
+      case 1: return ~std::uint32_t{0} - (r & 0xfff);  // crowded near the top, kmax included
+      default: return r;
+    }
+  };
+  churn_against_model<std::uint32_t, 4>(4, 9000, draw, brute_count<std::uint32_t>, edge_probes<std::uint32_t>());
+  churn_against_model<std::uint32_t, 16>(5, 9000, draw, brute_count<std::uint32_t>, edge_probes<std::uint32_t>());
+}
+
+TEST_CASE("the coverage tree agrees with the model on 128-bit keys") {
+  using u128k = unsigned __int128;
+  auto draw = [](std::mt19937_64& rng) {
+    u128k r = (static_cast<u128k>(rng()) << 64) | rng();
+    switch (rng() % 3) {
+      case 0: return r & 0xfff;
+      case 1: return ~u128k{0} - (r & 0xfff);
+      default: return (u128k{0xffff} << 32) | (r & 0xffffffff);  // the IPv4-mapped block
+    }
+  };
+  churn_against_model<u128k, 4>(6, 9000, draw, brute_count<u128k>, edge_probes<u128k>());
+  churn_against_model<u128k, 8>(7, 9000, draw, brute_count<u128k>, edge_probes<u128k>());
+}
+
+TEST_CASE("the coverage tree stays valid through a large build and teardown") {
+  coronet::net::detail::coverage_tree<std::uint32_t> index;
+  std::mt19937_64 rng(8);
+  std::vector<std::array<std::uint32_t, 2>> added;
+  for (int i = 0; i < 50000; ++i) {
+    auto a = static_cast<std::uint32_t>(rng()), b = a + static_cast<std::uint32_t>(rng() % 5000);
+    if (b < a) b = a;
+    index.add(a, b, 1);
+    added.push_back({a, b});
+  }
+  REQUIRE(index.valid());
+  for (std::size_t i = 0; i < added.size(); i += 2) index.add(added[i][0], added[i][1], -1);
+  REQUIRE(index.valid());
+  for (std::size_t i = 1; i < added.size(); i += 2) CHECK(index.covered(added[i][0]));
+  for (std::size_t i = 1; i < added.size(); i += 2) index.add(added[i][0], added[i][1], -1);
+  CHECK(index.boundaries() == 0);
+  CHECK(index.valid());
 }

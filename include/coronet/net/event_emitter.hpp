@@ -85,10 +85,17 @@ class listener_list {
   }
 
   listener_list() = default;
-  // Moving is for an emitter that is not emitting; the emit in progress would
-  // keep pointing at the old list.
-  listener_list(listener_list&&) noexcept = default;
-  listener_list& operator=(listener_list&&) noexcept = default;
+  // Only while neither list is emitting (an emit in progress would keep
+  // using the old one). The source is left with no listeners.
+  listener_list(listener_list&& other) noexcept { *this = std::move(other); }
+  listener_list& operator=(listener_list&& other) noexcept {
+    if (this != &other) {
+      slots_ = std::move(other.slots_);
+      other.slots_.clear();
+      live_ = std::exchange(other.live_, 0);
+    }
+    return *this;
+  }
 
   // A listener may destroy the emitter it runs in (a "close" listener that
   // deletes its connection). Every emit in progress learns of it here and
