@@ -1,6 +1,8 @@
 #include "coronet/net/block_list.hpp"
 
+#include <bit>
 #include <charconv>
+#include <cstring>
 #include <list>
 #include <map>
 #include <tuple>
@@ -32,6 +34,16 @@ struct rule {
   int prefix = 0;
   auto operator<=>(const rule&) const = default;
 };
+
+// detail::key_of() as two 64-bit loads instead of a loop over 16 bytes: it
+// runs on every IPv6 check.
+u128 key_of(const detail::ip_bytes& b) noexcept {
+  std::uint64_t hi, lo;
+  std::memcpy(&hi, b.data(), 8);
+  std::memcpy(&lo, b.data() + 8, 8);
+  if constexpr (std::endian::native == std::endian::little) hi = __builtin_bswap64(hi), lo = __builtin_bswap64(lo);
+  return u128{hi} << 64 | lo;
+}
 
 endpoint endpoint_of(const socket_address& a) noexcept { return {detail::key_of(a.bytes()), a.is_ipv6()}; }
 
@@ -166,7 +178,7 @@ struct block_list::impl {
   }
 
   bool check(const detail::ip_bytes& bytes, bool v6) const noexcept {
-    u128 key = detail::key_of(bytes);
+    u128 key = key_of(bytes);
     if (!v6) return v4.covered(static_cast<std::uint32_t>(key));
     if (detail::is_mapped(key)) return m6.covered(static_cast<std::uint32_t>(key));
     return n6.covered(key);

@@ -14,6 +14,14 @@
 // without branches, and the upper layers are small enough to stay in L1/L2:
 // a lookup costs about one miss to L3 instead of one per binary-search step.
 //
+// In front of the tree sits a radix table: bucket_[p] is the rank of the
+// first key whose bits after the prefix all keys share read p or more. When
+// x's bucket holds at most B keys, its rank is bucket_[p] plus a count over
+// the B keys from there (keys of later buckets are all greater than x), so
+// the usual check is one table load and one or two lines of keys; a crowded
+// bucket (a dense cluster of rules) falls back to the tree, so the worst case
+// stays O(log n).
+//
 // Rebuilding never allocates when reserve() was called for at least as many
 // keys, which lets a const, noexcept check() rebuild it.
 #pragma once
@@ -27,7 +35,8 @@
 
 namespace coronet::net::detail {
 
-template <class Key, int B = (sizeof(Key) > 8 ? 8 : 16)>
+// B: keys per node; one cache line of them, or two for 16-byte keys.
+template <class Key, int B = (sizeof(Key) > 8 ? 8 : 64 / static_cast<int>(sizeof(Key)))>
 class coverage_snapshot {
  public:
   coverage_snapshot() {
@@ -39,6 +48,8 @@ class coverage_snapshot {
   void reserve(std::size_t keys) {
     std::size_t need = layout(keys).total;
     if (nodes_.size() < need) nodes_.resize(std::max(need, 2 * nodes_.size()));
+    std::size_t buckets = (std::size_t{1} << radix_bits(keys)) + 1;
+    if (bucket_.size() < buckets) bucket_.resize(buckets);
   }
 
   std::size_t capacity_nodes() const noexcept { return nodes_.size(); }
@@ -75,6 +86,7 @@ class coverage_snapshot {
       }
       span *= B + 1;
     }
+    build_buckets();
   }
 
   std::size_t size() const noexcept { return count_; }
@@ -83,6 +95,12 @@ class coverage_snapshot {
     // Padding keys are kmax, so rank() counts them only for x == kmax.
     if (x == kmax) [[unlikely]]
       return at_max_;
+    if (bits_ > 0 && x >= first_ && x <= last_) [[likely]] {
+      std::size_t p = static_cast<std::size_t>(x >> shift_) & mask_;
+      std::size_t a = bucket_[p];
+      if (bucket_[p + 1] - a <= B) [[likely]]
+        return (a + rank(sorted() + a, x)) % 2 == 1;
+    }
     std::size_t k = 0;
     for (int h = shape_.layers - 1; h > 0; --h) k = k * (B + 1) + rank(nodes_[shape_.offset[h] + k].keys, x);
     return (k * B + rank(nodes_[k].keys, x)) % 2 == 1;
@@ -102,15 +120,52 @@ class coverage_snapshot {
     std::size_t total = 0;
   };
 
+  static constexpr int key_bits = 8 * sizeof(Key);
+
   // Layer 0 first, so leaves can be written before the key count is known.
+  // It ends with at least B padding keys, for the count after a bucket.
   static shape layout(std::size_t keys) noexcept {
     shape s;
-    std::size_t n = keys == 0 ? 1 : (keys + B - 1) / B;
+    std::size_t n = (keys + B - 1) / B + 1;
     for (;;) {
       s.size[s.layers] = n, s.offset[s.layers] = s.total;
       s.total += n, ++s.layers;
       if (n == 1) return s;
       n = (n + B) / (B + 1);
+    }
+  }
+
+  // About two to four keys per bucket; no table for small lists, where the
+  // tree is only a level or two.
+  static int radix_bits(std::size_t keys) noexcept {
+    int bits = 0;
+    while (bits < 16 && (keys >> (bits + (B > 8 ? 2 : 1))) > 1) ++bits;
+    return bits < 3 ? 0 : bits;
+  }
+
+  static int leading_zeros(Key v) noexcept {
+    int n = 0;
+    for (int half = key_bits / 2; half > 0; half /= 2)
+      if ((v >> (key_bits - half)) == 0) n += half, v = static_cast<Key>(v << half);
+    return n;
+  }
+
+  const Key* sorted() const noexcept { return nodes_[0].keys; }
+
+  void build_buckets() noexcept {
+    bits_ = std::min(radix_bits(count_), count_ < 2 ? 0 : key_bits);
+    if (bits_ == 0) return;
+    first_ = sorted()[0], last_ = sorted()[count_ - 1];
+    // Buckets read the bits just after the common prefix; every x in
+    // [first_, last_] has that prefix too.
+    int common = leading_zeros(static_cast<Key>(first_ ^ last_));
+    bits_ = std::min(bits_, key_bits - common);
+    shift_ = key_bits - common - bits_;
+    mask_ = (std::size_t{1} << bits_) - 1;
+    std::size_t i = 0;
+    for (std::size_t p = 0; p <= mask_ + 1; ++p) {
+      while (i < count_ && (static_cast<std::size_t>(sorted()[i] >> shift_) & mask_) < p) ++i;
+      bucket_[p] = static_cast<std::uint32_t>(i);
     }
   }
 
@@ -120,7 +175,13 @@ class coverage_snapshot {
     return r;
   }
 
+  static_assert(sizeof(node) == sizeof(Key) * B, "layer 0 must read as one sorted array");
+
   std::vector<node> nodes_;
+  std::vector<std::uint32_t> bucket_;
+  Key first_ = 0, last_ = 0;
+  int bits_ = 0, shift_ = 0;
+  std::size_t mask_ = 0;
   shape shape_;
   std::size_t count_ = 0;
   bool at_max_ = false;

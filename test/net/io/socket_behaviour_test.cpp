@@ -212,8 +212,10 @@ TEST_CASE("set_encoding utf8 keeps a character split across chunks whole") {
 }
 
 TEST_CASE("set_encoding hex and base64 decode as Node does") {
-  for (auto [enc, expected] : std::array<std::pair<const char*, const char*>, 3>{
+  for (auto pair : std::array<std::pair<const char*, const char*>, 3>{
            {{"hex", "6869"}, {"base64", "aGk="}, {"latin1", "hi"}}}) {
+    const char* enc = pair.first;  // (clang 14 cannot capture structured bindings)
+    const char* expected = pair.second;
     CAPTURE(enc);
     loop l;
     std::string got;
