@@ -1,5 +1,6 @@
 #include <coronet/error.hpp>
 #include <coronet/net/block_list.hpp>
+#include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/is_ip.hpp>
 #include <coronet/net/server.hpp>
@@ -7,6 +8,7 @@
 
 #include "lookup.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,6 +90,10 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
                           }));
   }
 
+  if (o.handle) {
+    listen_adopted(*o.handle, o);
+    return *this;
+  }
   if (!o.path.empty()) {
     auto at = endpoint::unix_path(o.path);
     if (!at) {
@@ -136,6 +142,33 @@ void server::bind_and_listen(const endpoint& at, const server_listen_options& o,
       if (::stat(unix_path_.c_str(), &st) == 0) ::chmod(unix_path_.c_str(), st.st_mode | add);
     }
   }
+  start_listening();
+}
+
+void server::listen_adopted(bound_socket& bound, const server_listen_options& o) {
+  const std::string path = bound.path();
+  int fd = bound.adopt();
+  if (::listen(fd, o.backlog) < 0) {
+    int err = errno;
+    ::close(fd);
+    fail_listen(listen_error(errno_code(err), path, std::nullopt));
+    return;
+  }
+  auto adopted = listener::adopt(loop_, fd);
+  if (!adopted) {
+    ::close(fd);
+    fail_listen(listen_error(adopted.ec, path, std::nullopt));
+    return;
+  }
+  listener_ = std::move(adopted.value);
+  if (!path.empty()) {
+    pipe_name_ = path;
+    if (path.front() != '\0') unix_path_ = path;
+  }
+  start_listening();
+}
+
+void server::start_listening() {
   listening_ = true;
   self_ = shared_from_this();
   if (referenced_) hold_ = keep_alive(loop_);

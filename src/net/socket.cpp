@@ -1,6 +1,7 @@
 // net::socket: lifecycle, reading, connecting. Writing is in socket_write.cpp.
 #include <coronet/error.hpp>
 #include <coronet/net/block_list.hpp>
+#include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/is_ip.hpp>
 #include <coronet/net/socket.hpp>
@@ -33,10 +34,13 @@ socket::socket(private_tag, loop& l, socket_options options)
   });
 }
 
-socket::~socket() = default;
+socket::~socket() {
+  if (bound_fd_ >= 0) ::close(bound_fd_);  // adopted but never connected
+}
 
 std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
   auto s = std::make_shared<socket>(private_tag{}, l, std::move(options));
+  if (s->options_.handle) s->bound_fd_ = std::exchange(s->options_.handle, nullptr)->adopt();
   if (s->options_.fd >= 0) {
     stream_socket io(l, s->options_.fd);
     s->options_.fd = -1;
@@ -90,6 +94,7 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   }
   if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
   if (o.timeout) set_timeout(*o.timeout);
+  extras_ = {o.local_address, o.local_port, o.no_delay, o.keep_alive, o.keep_alive_initial_delay};
   destroyed_ = false;  // a closed socket may connect again
   error_.reset();
   read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
@@ -152,12 +157,29 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
 }
 
 void socket::start_connect(const endpoint& to, std::string address_text, int port) {
-  auto opened = stream_socket::open(loop_, to.family());
-  if (!opened) {
-    fail_connect(error_info::system(opened.ec, "connect", address_text, port < 0 ? std::nullopt : std::optional(port)));
-    return;
+  const std::optional<int> shown_port = port < 0 ? std::nullopt : std::optional(port);
+  if (bound_fd_ >= 0) {
+    io_ = stream_socket(loop_, std::exchange(bound_fd_, -1));  // a bound_socket's binding
+  } else {
+    auto opened = stream_socket::open(loop_, to.family());
+    if (!opened) {
+      fail_connect(error_info::system(opened.ec, "connect", address_text, shown_port));
+      return;
+    }
+    io_ = std::move(opened.value);
   }
-  io_ = std::move(opened.value);
+  if (!extras_.local_address.empty() || extras_.local_port != 0) {
+    // localAddress / localPort: bind(2) before connect(2), as Node does.
+    auto local = extras_.local_address.empty()
+                     ? result<endpoint>{{}, endpoint::any(to.family(), static_cast<std::uint16_t>(extras_.local_port))}
+                     : endpoint::ip(extras_.local_address, static_cast<std::uint16_t>(extras_.local_port));
+    std::error_code ec = local.ec;
+    if (!ec && ::bind(io_.native_handle(), local->data(), local->size()) < 0) ec = errno_code(errno);
+    if (ec) {
+      fail_connect(error_info::system(ec, "bind", extras_.local_address, extras_.local_port));
+      return;
+    }
+  }
   is_unix_ = to.is_unix();
   if (!referenced_) io_.unref();
   ++workers_;
@@ -183,6 +205,8 @@ void socket::fail_connect(error_info e) {
 
 void socket::on_connected() {
   state_ = state::open;
+  if (extras_.no_delay) set_no_delay(true);
+  if (extras_.keep_alive) set_keep_alive(true, extras_.keep_alive_initial_delay);
   cache_addresses();
   touch();
   start_io();

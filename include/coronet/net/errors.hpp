@@ -31,6 +31,7 @@ enum class errc {
   ERR_STREAM_WRITE_AFTER_END,
   ERR_INVALID_FD_TYPE,
   ERR_SOCKET_BAD_BUFFER_SIZE,
+  ERR_SOCKET_HANDLE_ADOPTED,
 };
 
 // The category is named "node:net"; message(v) is the code's name, e.g.

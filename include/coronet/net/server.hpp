@@ -39,7 +39,10 @@ struct server_options {
   const ::coronet::net::block_list* block_list = nullptr;
 };
 
+class bound_socket;
+
 struct server_listen_options {
+  bound_socket* handle = nullptr;  // adopt a pre-bound socket (host, port and path are ignored)
   std::optional<int> port{};  // TCP; 0 picks a free port
   std::string host{};         // empty: [::] with IPv4 too, or 0.0.0.0 without IPv6
   std::string path{};         // IPC: a filesystem path, or "\0name" (abstract)
@@ -69,8 +72,6 @@ using server_events = event_emitter<
     event<"listening", void()>,
     event<"drop", void(const drop_info&)>>;
 
-// What address() gives: nothing, { port, family, address }, or the path.
-using server_address = std::variant<std::monostate, address_info, std::string>;
 
 class server : public server_events, public std::enable_shared_from_this<server> {
   struct private_tag {};
@@ -115,6 +116,8 @@ class server : public server_events, public std::enable_shared_from_this<server>
   server& listen_path(std::string path, std::function<void()> on_listening);
   void bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text);
   void fail_listen(error_info e);
+  void listen_adopted(bound_socket& bound, const server_listen_options& o);
+  void start_listening();
   task<void> accept_task(std::shared_ptr<server> self);
   void take(stream_socket s);
   void maybe_closed();

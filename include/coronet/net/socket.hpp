@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace coronet::net {
@@ -45,6 +46,10 @@ struct address_info {
   friend bool operator==(const address_info&, const address_info&) = default;
 };
 
+// What server.address() (and bound_socket::address()) give: nothing,
+// { port, family, address }, or the path of a Unix socket.
+using server_address = std::variant<std::monostate, address_info, std::string>;
+
 // The onread option: receive into the user's buffer instead of emitting
 // `data`. `callback(n, buffer)` sees the bytes; returning false pauses.
 struct onread_options {
@@ -53,8 +58,11 @@ struct onread_options {
   std::function<bool(std::size_t, std::span<std::byte>)> callback;
 };
 
+class bound_socket;
+
 struct socket_options {
   int fd = -1;                   // adopt an open stream socket
+  bound_socket* handle = nullptr;  // adopt a pre-bound socket: connect() uses its binding
   bool allow_half_open = false;  // keep writing after the peer ended
   bool readable = true;          // with fd: may read
   bool writable = true;          // with fd: may write
@@ -241,6 +249,16 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   keep_alive hold_;
   std::optional<std::stop_callback<std::function<void()>>> signal_watch_;
   std::function<void()> on_closed_internal_;  // the server's connection count
+
+  // What connect() asked for that applies once the socket exists.
+  struct connect_extras {
+    std::string local_address;
+    int local_port = 0;
+    bool no_delay = false;
+    bool keep_alive = false;
+    unsigned keep_alive_initial_delay = 0;
+  } extras_{};
+  int bound_fd_ = -1;  // a bound_socket adopted through socket_options::handle
 };
 
 // net.connect / net.createConnection: a new socket, connecting.

@@ -1,0 +1,98 @@
+#include <coronet/endpoint.hpp>
+#include <coronet/error.hpp>
+#include <coronet/net/bound_socket.hpp>
+#include <coronet/net/errors.hpp>
+#include <coronet/net/is_ip.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace coronet::net {
+
+namespace {
+[[noreturn]] void throw_bind_error(int err, const std::string& where) {
+  auto e = error_info::system(errno_code(err), "bind", where);
+  throw std::system_error(e.ec, e.message);
+}
+
+std::string family_name(int af) { return af == AF_INET ? "IPv4" : "IPv6"; }
+}  // namespace
+
+bound_socket::bound_socket(bound_socket_options o) {
+  if (!o.path.empty()) {
+    if (!o.host.empty() || o.port != 0 || o.ipv6_only || o.reuse_port)
+      throw error(errc::ERR_INVALID_ARG_VALUE,
+                  "The argument 'options' is invalid: path cannot be combined with host, port, ipv6Only or reusePort");
+  }
+  if (o.port < 0 || o.port > 65535)
+    throw error(errc::ERR_SOCKET_BAD_PORT, "options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".");
+  result<endpoint> at;
+  if (!o.path.empty()) {
+    at = endpoint::unix_path(o.path);
+    if (!at) throw_bind_error(at.ec.value(), o.path);
+  } else {
+    std::string host = o.host.empty() ? (o.ipv6_only ? "::" : "0.0.0.0") : o.host;
+    if (!is_ip(host))
+      throw error(errc::ERR_INVALID_ARG_VALUE, "The argument 'options.host' must be a numeric IP address. Received '" + host + "'");
+    at = endpoint::ip(host, static_cast<std::uint16_t>(o.port));
+  }
+  fd_ = ::socket(at->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw_bind_error(errno, at->to_string());
+  int one = 1;
+  if (at->family() == AF_INET6) {
+    int v6only = o.ipv6_only;
+    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  }
+  if (at->is_ip()) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (o.reuse_port) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd_, at->data(), at->size()) < 0) {
+    int err = errno;
+    ::close(std::exchange(fd_, -1));
+    throw_bind_error(err, at->to_string());
+  }
+  path_ = o.path;
+}
+
+bound_socket::~bound_socket() {
+  if (!adopted_ && fd_ >= 0) close();
+}
+
+void bound_socket::check_owned() const {
+  if (adopted_) throw error(errc::ERR_SOCKET_HANDLE_ADOPTED, "The socket handle has already been adopted");
+}
+
+server_address bound_socket::address() const {
+  check_owned();
+  if (fd_ < 0) return {};
+  if (is_pipe()) return path_;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return {};
+  auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+  return address_info{e.address(), family_name(e.family()), e.port()};
+}
+
+int bound_socket::fd() const {
+  check_owned();
+  return fd_;
+}
+
+void bound_socket::close() {
+  check_owned();
+  if (fd_ < 0) return;
+  ::close(std::exchange(fd_, -1));
+  if (is_pipe() && path_.front() != '\0') ::unlink(path_.c_str());
+}
+
+int bound_socket::adopt() {
+  check_owned();
+  if (fd_ < 0) throw error(errc::ERR_SOCKET_CLOSED, "Socket is closed");
+  adopted_ = true;
+  return std::exchange(fd_, -1);
+}
+
+}  // namespace coronet::net
