@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   }
   {
     std::lock_guard lock(m);
-    for (auto [l, server] : running) l->post([l, server] { server->close(), l->stop(); });
+    for (auto r : running) r.first->post([r] { r.second->close(), r.first->stop(); });
   }
   for (auto& t : pool) t.join();
   if (!path.empty()) ::unlink(path.c_str());
