@@ -108,13 +108,20 @@ void socket::fail_writes(const error_info& e) {
 
 std::shared_ptr<socket> socket::pipe(std::shared_ptr<socket> destination) {
   std::weak_ptr<socket> source = weak_from_this();
-  on<"data">([this, destination](std::string_view chunk) {
-    if (!destination->write(chunk)) pause();
+  // The source's listeners hold the destination, except when they are the
+  // same socket (an echo): a socket must not own itself through a listener.
+  std::weak_ptr<socket> weak_dest = destination;
+  std::shared_ptr<socket> strong_dest = destination.get() == this ? nullptr : destination;
+  on<"data">([this, weak_dest, strong_dest](std::string_view chunk) {
+    auto dest = strong_dest ? strong_dest : weak_dest.lock();
+    if (dest && !dest->write(chunk)) pause();
   });
   destination->on<"drain">([source] {
     if (auto s = source.lock()) s->resume();
   });
-  on<"end">([destination] { destination->end(); });
+  on<"end">([weak_dest, strong_dest] {
+    if (auto dest = strong_dest ? strong_dest : weak_dest.lock()) dest->end();
+  });
   return destination;
 }
 
