@@ -17,7 +17,7 @@
 #      BUILD=build-bench (a release build made here if needed), OUT=/tmp/coronet-bench
 #      ECHO=, PROXY=, LOAD= point at already built binaries instead.
 # To compare another server, add "name=command {port}" to SERVERS below ({upstream} is
-# the echo port in --proxy mode); e.g. the node:net echo sample once it exists.
+# the echo port in --proxy mode).
 set -euo pipefail
 mode=echo
 [[ ${1:-} == --proxy ]] && mode=proxy
@@ -34,6 +34,7 @@ if [[ -z ${ECHO:-} || -z ${LOAD:-} || ($mode == proxy && -z ${PROXY:-}) ]]; then
   ninja -C "$BUILD" >/dev/null
 fi
 ECHO=${ECHO:-$BUILD/samples/echo} PROXY=${PROXY:-$BUILD/samples/proxy/proxy} LOAD=${LOAD:-$BUILD/bench/load/load}
+NET_ECHO=${NET_ECHO:-$BUILD/samples/net_echo}
 mkdir -p "$ref" && cp -u /work/shared/bench/* "$ref"/ && make -s -C "$ref" >/dev/null
 as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
 
@@ -43,6 +44,8 @@ if [[ $mode == echo ]]; then
   BASELINE=${BASELINE:-epoll}
   SERVERS+=("coronet-uring=env CORONET_BACKEND=uring $ECHO --port {port}")
   SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $ECHO --port {port}")
+  SERVERS+=("net_echo-uring=env CORONET_BACKEND=uring $NET_ECHO --port {port}")
+  SERVERS+=("net_echo-asio=env CORONET_BACKEND=asio $NET_ECHO --port {port}")
   SERVERS+=("epoll=$ref/out/ref-epoll-echo {port}")
   SERVERS+=("uring=$ref/out/ref-uring-echo {port}")
   SERVERS+=("asio=$ref/out/ref-asio-echo {port}")
