@@ -4,7 +4,7 @@
 // It stores only the keys where coverage switches on or off, t[0] < t[1] < ...;
 // x is covered when an odd number of them are <= x. So the answer is the
 // parity of a rank, and no counts are stored at all: with 100,000 rules that
-// is 400 KB for 4-byte keys (a quarter of the tree's footprint).
+// is about 400 KB for 4-byte keys, a third of coverage_tree's footprint.
 //
 // The keys are laid out as a static B+-tree ("S+ tree", see
 // https://en.algorithmica.org/hpc/data-structures/s-tree/): layer 0 is the
@@ -52,8 +52,6 @@ class coverage_snapshot {
     if (bucket_.size() < buckets) bucket_.resize(buckets);
   }
 
-  std::size_t capacity_nodes() const noexcept { return nodes_.size(); }
-
   // Nothing covered.
   void clear() noexcept {
     begin_rebuild();
@@ -71,7 +69,7 @@ class coverage_snapshot {
 
   void end_rebuild() noexcept {
     shape_ = layout(count_);
-    // Pad the last leaf.
+    // Pad layer 0: the rest of the last leaf, and the spare leaf after it.
     for (std::size_t i = count_; i < shape_.size[0] * B; ++i) nodes_[i / B].keys[i % B] = kmax;
     at_max_ = count_ % 2 == 1;  // every key is <= kmax
     std::size_t span = 1;       // leaves under one node of the layer below
@@ -139,7 +137,7 @@ class coverage_snapshot {
   // tree is only a level or two.
   static int radix_bits(std::size_t keys) noexcept {
     int bits = 0;
-    while (bits < 16 && (keys >> (bits + (B > 8 ? 2 : 1))) > 1) ++bits;
+    while (bits < 22 && (keys >> (bits + (B > 8 ? 2 : 1))) > 1) ++bits;
     return bits < 3 ? 0 : bits;
   }
 

@@ -111,7 +111,7 @@ class coverage_tree {
   };
 
   struct alignas(64) inner {
-    Key keys[B];  // keys[i] <= every key under child i + 1 < ...; kmax when unused
+    Key keys[B];  // keys under child i are < keys[i] <= keys under child i + 1; kmax when unused
     int pre[B];   // pre[i]: the sum of everything under children [0, i)
     std::uint32_t child[B];
   };

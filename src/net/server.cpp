@@ -268,6 +268,9 @@ void server::maybe_closed() {
     for (auto& cb : callbacks) cb(nullptr);
     self->hold_.reset();
     self->self_.reset();
+    // As with sockets: a closed server drops its listeners (breaking cycles
+    // through listeners that captured it) unless one of them listened again.
+    if (!self->listening_ && !self->accepting_) self->remove_all_listeners();
   });
 }
 

@@ -462,6 +462,10 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
     self->loop_.report_exception(std::current_exception());
   }
   if (self->on_closed_internal_) self->on_closed_internal_();
+  // A closed socket lets go of its listeners, unless one of them connected it
+  // again: a listener that captured the socket's own shared_ptr would
+  // otherwise keep it alive forever.
+  if (self->state_ == state::closed) self->remove_all_listeners();
 }
 
 std::shared_ptr<socket> connect(loop& l, connect_options options, std::function<void()> on_connect) {
