@@ -5,16 +5,19 @@
 //     ./net_echo --path /tmp/echo.sock  then   nc -U /tmp/echo.sock
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
+#include <coronet/timer.hpp>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 using namespace coronet;
+
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", path;
@@ -35,13 +38,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::mutex m;
-  std::vector<std::pair<loop*, std::shared_ptr<net::server>>> running;
+  std::vector<std::pair<loop*, std::function<void()>>> running;  // each loop's stop
   bool stopping = false;
   std::vector<std::thread> pool;
   int status = 0;
   for (int i = 0; i < threads; ++i) {
     pool.emplace_back([&, i] {
       loop l;  // one loop per thread, each with its own server on the port
+      std::optional<deadline> grace;
       auto server = net::create_server(l, {.no_delay = true}, [](net::socket& c) {
         c.pipe(c.shared_from_this());  // echo: everything read is written back
       });
@@ -66,10 +70,17 @@ int main(int argc, char** argv) {
       } else {
         server->listen(path, on_listening);
       }
+      // Stopping: no new connections; the loop ends when the last one closes,
+      // or after a second of grace for clients that stay connected.
+      auto stop = [&l, &grace, server] {
+        server->close([&l](const net::error_info*) { l.stop(); });
+        grace.emplace(l, [&l] { l.stop(); });
+        grace->expires_after(std::chrono::seconds(1));
+      };
       {
         std::lock_guard lock(m);
-        running.emplace_back(&l, server);
-        if (stopping) l.post([&l, server] { server->close(), l.stop(); });  // a signal came first
+        running.emplace_back(&l, stop);
+        if (stopping) l.post(stop);  // a signal came first
       }
       l.run();
     });
@@ -79,7 +90,7 @@ int main(int argc, char** argv) {
   {
     std::lock_guard lock(m);
     stopping = true;
-    for (auto r : running) r.first->post([r] { r.second->close(), r.first->stop(); });
+    for (auto& [l, stop] : running) l->post(stop);
   }
   for (auto& t : pool) t.join();
   std::printf("net_echo stopped\n");

@@ -87,27 +87,33 @@ addr random_addr(std::mt19937_64& rng) {
 
 TEST_CASE("block_list agrees with a rule-by-rule model of Node under random adds and removes") {
   std::mt19937_64 rng(20240611);
-  for (int round = 0; round < 20; ++round) {
+  for (int round = 0; round < 24; ++round) {
     net::block_list list;
     std::vector<model_rule> model;
+    auto add_random = [&] {
+      model_rule r{static_cast<int>(rng() % 3), random_addr(rng), random_addr(rng), 0};
+      std::string fam_a = r.a.v6 ? "ipv6" : "ipv4";
+      if (r.kind == 0) {
+        list.add_address(text(r.a), fam_a);
+      } else if (r.kind == 1) {
+        if (r.a.key > r.b.key) std::swap(r.a, r.b);
+        net::socket_address sa({.address = text(r.a), .family = r.a.v6 ? "ipv6" : "ipv4"});
+        net::socket_address sb({.address = text(r.b), .family = r.b.v6 ? "ipv6" : "ipv4"});
+        list.add_range(sa, sb);
+      } else {
+        r.prefix = static_cast<int>(rng() % (r.a.v6 ? 129 : 33));
+        if (rng() % 2) r.prefix = r.a.v6 ? 118 + static_cast<int>(rng() % 11) : 22 + static_cast<int>(rng() % 11);
+        list.add_subnet(text(r.a), r.prefix, fam_a);
+      }
+      model.push_back(r);
+    };
+    // Every fourth round starts from a thousand rules, so that single updates
+    // leave the index's snapshot stale and checks go to its tree for a while.
+    for (int i = 0; i < (round % 4 == 3 ? 1000 : 0); ++i) add_random();
     for (int step = 0; step < 300; ++step) {
       int op = static_cast<int>(rng() % 10);
       if (op < 6 || model.empty()) {
-        model_rule r{static_cast<int>(rng() % 3), random_addr(rng), random_addr(rng), 0};
-        std::string fam_a = r.a.v6 ? "ipv6" : "ipv4";
-        if (r.kind == 0) {
-          list.add_address(text(r.a), fam_a);
-        } else if (r.kind == 1) {
-          if (r.a.key > r.b.key) std::swap(r.a, r.b);
-          net::socket_address sa({.address = text(r.a), .family = r.a.v6 ? "ipv6" : "ipv4"});
-          net::socket_address sb({.address = text(r.b), .family = r.b.v6 ? "ipv6" : "ipv4"});
-          list.add_range(sa, sb);
-        } else {
-          r.prefix = static_cast<int>(rng() % (r.a.v6 ? 129 : 33));
-          if (rng() % 2) r.prefix = r.a.v6 ? 118 + static_cast<int>(rng() % 11) : 22 + static_cast<int>(rng() % 11);
-          list.add_subnet(text(r.a), r.prefix, fam_a);
-        }
-        model.push_back(r);
+        add_random();
       } else {
         auto victim = model[rng() % model.size()];
         std::string fam = victim.a.v6 ? "ipv6" : "ipv4";
@@ -166,7 +172,7 @@ namespace {
 // adds, removes (of intervals added earlier, as block_list does) and odd
 // deltas, checking the tree's invariants after every update.
 template <class Key, int B, class Draw, class Count>
-void churn_against_model(std::uint64_t seed, int steps, Draw draw, Count model_count, std::vector<Key> probes) {
+void churn_against_model(std::uint64_t seed, int steps, Draw draw, Count model_count, const std::vector<Key>& probes) {
   using interval = std::array<Key, 2>;
   std::mt19937_64 rng(seed);
   coronet::net::detail::coverage_tree<Key, B> index;
@@ -187,14 +193,15 @@ void churn_against_model(std::uint64_t seed, int steps, Draw draw, Count model_c
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
     }
     REQUIRE(index.valid());
-    for (int p = 0; p < 8; ++p) probes.push_back(draw(rng));
-    for (std::size_t p = probes.size() - 8 - (step % 64 == 0 ? probes.size() - 8 : 0); p < probes.size(); ++p) {
-      Key x = probes[p];
+    // Eight random keys after every update, and the fixed ones now and then.
+    std::vector<Key> xs;
+    for (int p = 0; p < 8; ++p) xs.push_back(draw(rng));
+    if (step % 64 == 0) xs.insert(xs.end(), probes.begin(), probes.end());
+    for (Key x : xs) {
       int expected = model_count(live, x);
       REQUIRE(index.count(x) == expected);
       REQUIRE(index.covered(x) == (expected > 0));
     }
-    probes.resize(probes.size() - 8);
   }
   for (auto& [iv, delta] : live) index.add(iv[0], iv[1], -delta);
   CHECK(index.boundaries() == 0);
@@ -210,7 +217,7 @@ int brute_count(const std::vector<std::pair<std::array<Key, 2>, int>>& live, Key
   return n;
 }
 
-// Both ends of the key space plus a few fixed points, probed at every 64th step.
+// Both ends of the key space and their neighbours, probed at every 64th step.
 template <class Key>
 std::vector<Key> edge_probes() {
   Key top = std::numeric_limits<Key>::max();
