@@ -327,7 +327,7 @@ socket& socket::resume() {
 
 socket& socket::set_encoding(std::string_view name) {
   auto enc = parse_encoding(name);
-  if (!enc) throw error(errc::ERR_INVALID_ARG_VALUE, "Unknown encoding: " + std::string(name));
+  if (!enc) throw error(errc::ERR_UNKNOWN_ENCODING, "Unknown encoding: " + std::string(name));
   decoder_.emplace(*enc);
   return *this;
 }

@@ -32,6 +32,7 @@ enum class errc {
   ERR_INVALID_FD_TYPE,
   ERR_SOCKET_BAD_BUFFER_SIZE,
   ERR_SOCKET_HANDLE_ADOPTED,
+  ERR_UNKNOWN_ENCODING,
 };
 
 // The category is named "node:net"; message(v) is the code's name, e.g.

@@ -128,6 +128,10 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Writing. `cb` runs once the data is handed to the kernel, or with the
   // error. Returns false when the queue is at or past the high-water mark.
   bool write(std::string_view data, write_callback cb = {});
+  // Node's write(string, encoding): `text` (UTF-8) becomes bytes the way
+  // Buffer.from(text, encoding) makes them ("hex", "base64", "latin1", ...).
+  // Throws ERR_UNKNOWN_ENCODING for a name Node does not know.
+  bool write(std::string_view text, std::string_view encoding, write_callback cb = {});
   socket& end(std::function<void()> on_finish = {});
   socket& end(std::string_view data, std::function<void()> on_finish = {});
 
