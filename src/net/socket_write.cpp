@@ -6,6 +6,7 @@
 // offset their data ends at and run once that much has gone out.
 #include <coronet/net/errors.hpp>
 #include <coronet/net/socket.hpp>
+#include <coronet/net/string_encoder.hpp>
 
 namespace coronet::net {
 
@@ -26,6 +27,15 @@ bool socket::write(std::string_view data, write_callback cb) {
   const bool below = writable_length() < options_.high_water_mark;
   if (!below) need_drain_ = true;
   return below;
+}
+
+bool socket::write(std::string_view text, std::string_view encoding_name, write_callback cb) {
+  auto enc = parse_encoding(encoding_name);
+  if (!enc) throw error(errc::ERR_UNKNOWN_ENCODING, "Unknown encoding: " + std::string(encoding_name));
+  if (*enc == encoding::utf8) return write(text, std::move(cb));
+  encoded_.clear();  // reused: no allocation once it has grown
+  encode(text, *enc, encoded_);
+  return write(std::string_view(encoded_), std::move(cb));
 }
 
 void socket::queue_write(std::string_view data, write_callback cb) {

@@ -239,6 +239,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   coronet::detail::wakeup write_wakeup_;
   std::optional<string_decoder> decoder_{};
   std::string decoded_{};
+  std::string encoded_{};  // write(text, encoding) scratch
 
   std::optional<deadline> idle_timer_{};
   unsigned timeout_ms_ = 0;

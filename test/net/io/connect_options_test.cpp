@@ -1,5 +1,6 @@
 // net.connect options and socket ending modes, as Node documents them.
 #include <coronet/net/block_list.hpp>
+#include <coronet/net/errors.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
 
@@ -142,4 +143,25 @@ TEST_CASE("end with data and a callback: the data arrives, finish fires once") {
   test::run_bounded(l);
   CHECK(received == "last words");
   CHECK(finishes == 1);
+}
+
+TEST_CASE("write with an encoding sends the bytes Buffer.from would make") {
+  loop l;
+  std::string received;
+  std::shared_ptr<net::server> srv;
+  srv = net::create_server(l, [&](net::socket& s) {
+    s.on<"data">([&](std::string_view d) { received += d; });
+    s.on<"end">([&] { srv->close(); });
+  });
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
+    c->write("68656c6c6f", "hex");
+    c->write("IHdv", "base64");
+    c->write("rld", "utf8");
+    c->write("\xC3\xA9", "latin1");  // U+00E9 as one byte
+    CHECK_THROWS_AS(c->write("x", "klingon"), net::error);
+    c->end();
+  });
+  test::run_bounded(l);
+  CHECK(received == "hello world\xE9");
 }
