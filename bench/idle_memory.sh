@@ -12,7 +12,7 @@ ninja -C "$BUILD" >/dev/null
 ECHO=${ECHO:-$BUILD/samples/echo} NET_ECHO=${NET_ECHO:-$BUILD/samples/net_echo} LOAD=${LOAD:-$BUILD/bench/load/load}
 ref=/tmp/coronet-bench-ref
 mkdir -p "$ref" && cp -u /work/shared/bench/* "$ref"/ && make -s -C "$ref" >/dev/null
-ulimit -n $((CONNS * 2 + 1000))
+ulimit -n "$(ulimit -Hn)"  # client and server each hold CONNS descriptors
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 servers=(

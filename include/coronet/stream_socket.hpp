@@ -123,7 +123,10 @@ class stream_socket::write_awaitable : public detail::io_awaitable {
   result<std::size_t> await_resume() const noexcept;
 
  private:
-  static constexpr std::size_t max_iov = 64;  // buffers per system call
+  // Buffers per system call. The array lives in every coroutine frame that
+  // awaits a write, idle or not, so it is kept small: 16 buffers cover the
+  // usual header + body + trailer gathers; more take one call per 16.
+  static constexpr std::size_t max_iov = 16;
   static bool advance(detail::io_awaitable* self) noexcept;
   void fill_iov() noexcept;
 

@@ -102,15 +102,28 @@ class asio_backend final : public backend {
 
   std::byte* receive_buffer_data(std::uint32_t id) noexcept override { return buffers_[id].get(); }
 
-  void release_receive_buffer(std::uint32_t id) noexcept override { free_.push_back(id); }
+  void release_receive_buffer(std::uint32_t id) noexcept override {
+    // A burst may have needed many buffers at once; past a few, give the
+    // memory back so idle connections cost nothing here.
+    if (free_.size() >= max_spare_buffers) {
+      buffers_[id].reset();
+      empty_slots_.push_back(id);
+      return;
+    }
+    free_.push_back(id);
+  }
 
   void poll(std::optional<std::chrono::nanoseconds> timeout) override {
+    std::size_t ran = 0;
     if (!timeout) {
-      io_.run_one();
+      ran = io_.run_one();
     } else if (timeout->count() > 0) {
-      io_.run_one_for(*timeout);
+      ran = io_.run_one_for(*timeout);
     }
-    io_.poll();
+    // A bounded batch per turn, like an io_uring CQ batch: with thousands of
+    // ready descriptors, running them all at once would let every one hold a
+    // receive buffer before any write completed.
+    while (ran < max_handlers_per_turn && io_.poll_one()) ++ran;
     if (io_.stopped()) io_.restart();
   }
 
@@ -174,8 +187,15 @@ class asio_backend final : public backend {
 
   std::uint32_t take_buffer() {
     if (free_.empty()) {
+      if (!empty_slots_.empty()) {
+        std::uint32_t id = empty_slots_.back();
+        empty_slots_.pop_back();
+        buffers_[id] = std::make_unique<std::byte[]>(buffer_size_);
+        return id;
+      }
       buffers_.push_back(std::make_unique<std::byte[]>(buffer_size_));
-      free_.reserve(buffers_.size());
+      free_.reserve(max_spare_buffers);
+      empty_slots_.reserve(buffers_.size());
       return static_cast<std::uint32_t>(buffers_.size() - 1);
     }
     std::uint32_t id = free_.back();
@@ -220,7 +240,10 @@ class asio_backend final : public backend {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::size_t buffer_size_;
   std::vector<std::unique_ptr<std::byte[]>> buffers_;
-  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> free_;         // allocated, unused
+  std::vector<std::uint32_t> empty_slots_;  // ids whose memory was given back
+  static constexpr std::size_t max_spare_buffers = 64;
+  static constexpr std::size_t max_handlers_per_turn = 64;
 };
 
 }  // namespace
