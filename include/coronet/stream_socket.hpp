@@ -124,9 +124,9 @@ class stream_socket::write_awaitable : public detail::io_awaitable {
 
  private:
   // Buffers per system call. The array lives in every coroutine frame that
-  // awaits a write, idle or not, so it is kept small: 16 buffers cover the
-  // usual header + body + trailer gathers; more take one call per 16.
-  static constexpr std::size_t max_iov = 16;
+  // awaits a write, idle or not, so it is kept small: 8 buffers cover the
+  // usual header + body + trailer gathers; more take one call per 8.
+  static constexpr std::size_t max_iov = 8;
   static bool advance(detail::io_awaitable* self) noexcept;
   void fill_iov() noexcept;
 

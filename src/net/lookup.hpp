@@ -1,10 +1,11 @@
-// Host name resolution off the loop thread: getaddrinfo on a short-lived
-// thread, the answer posted back to the loop. (Issue 5 replaces this with a
-// pool and Happy Eyeballs.)
+// Host name resolution off the loop thread: getaddrinfo (which honours
+// /etc/hosts and nsswitch) on a small pool of resolver threads shared by
+// every loop, the answer posted back to the asking loop.
 #pragma once
 
 #include <coronet/loop.hpp>
 #include <coronet/net/error_info.hpp>
+#include <coronet/net/socket.hpp>
 
 #include <functional>
 #include <string>
@@ -12,13 +13,12 @@
 
 namespace coronet::net::detail {
 
-struct resolved {
-  std::string address;
-  int family;  // 4 or 6
-};
+using resolved = lookup_address;
 
-// Calls `done` on the loop thread with the addresses in getaddrinfo's order,
-// or with an ENOTFOUND-style error ("getaddrinfo ENOTFOUND <host>").
+// Calls `done` on the loop thread with every address (Node's `all: true`),
+// in getaddrinfo's order without repeats, or with an ENOTFOUND-style error
+// ("getaddrinfo ENOTFOUND <host>"). Never blocks the calling thread; the
+// pending answer keeps loop::run() going.
 void resolve(loop& l, std::string host, int family, int hints,
              std::function<void(const error_info*, std::vector<resolved>)> done);
 

@@ -8,11 +8,15 @@
 #include <coronet/spawn.hpp>
 
 #include "../loop_impl.hpp"
+#include "happy_eyeballs.hpp"
 #include "lookup.hpp"
+#include "messages.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace coronet::net {
 
@@ -92,6 +96,14 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
       throw error(errc::ERR_INVALID_ARG_VALUE,
                   "The property 'options.family' must be one of: 0, 4, 6. Received " + std::to_string(o.family));
   }
+  int attempt_delay = get_default_auto_select_family_attempt_timeout();
+  if (o.auto_select_family_attempt_timeout) {
+    // Node: validateInt32(v, 'options.autoSelectFamilyAttemptTimeout', 1), then at least 10.
+    if (*o.auto_select_family_attempt_timeout < 1)
+      throw detail::out_of_range("options.autoSelectFamilyAttemptTimeout", ">= 1 && <= 2147483647",
+                                 *o.auto_select_family_attempt_timeout);
+    attempt_delay = std::max(*o.auto_select_family_attempt_timeout, 10);
+  }
   if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
   if (o.timeout) set_timeout(*o.timeout);
   extras_ = {o.local_address, o.local_port, o.no_delay, o.keep_alive, o.keep_alive_initial_delay};
@@ -100,6 +112,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
   state_ = state::connecting;
   readable_ = writable_ = true;
+  race_.reset();
+  attempted_addresses_.reset();
   hold_loop();
 
   if (!o.path.empty()) {
@@ -115,6 +129,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   std::string host = o.host.empty() ? "localhost" : o.host;
   const block_list* blocked = o.block_list;
 
+  // One attempt, as Node's internalConnect: connectionAttempt first, then
+  // the block list, then connect(2).
   auto go = [this, port, blocked](const std::string& address) {
     if (state_ != state::connecting || destroyed_) return;
     auto at = endpoint::ip(address, static_cast<std::uint16_t>(port));
@@ -122,7 +138,11 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
       fail_connect(error_info::system(errno_code(EINVAL), "connect", address, port));
       return;
     }
-    if (blocked && blocked->check(address, at->family() == AF_INET6 ? "ipv6" : "ipv4")) {
+    const int family = at->family() == AF_INET6 ? 6 : 4;
+    if (attempted_addresses_) attempted_addresses_->push_back(address + ':' + std::to_string(port));
+    emit<"connectionAttempt">(address, port, family);
+    if (state_ != state::connecting || destroyed_) return;
+    if (blocked && blocked->check(address, family == 6 ? "ipv6" : "ipv4")) {
       auto e = error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList");
       fail_connect(std::move(e));
       return;
@@ -134,26 +154,64 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     go(host);
     return *this;
   }
+  // Node: autoSelectFamily applies to a name, with family 0 and no localAddress.
+  const bool race = o.auto_select_family.value_or(get_default_auto_select_family()) && o.family == 0 &&
+                    o.local_address.empty() && bound_fd_ < 0;
+  const eyeballs mode = o.happy_eyeballs;
   auto self = shared_from_this();
-  auto answered = [self, host, go](const error_info* err, std::string address, int family) {
+  auto answered = [self, host, go, race, port, blocked, attempt_delay, mode](const error_info* err,
+                                                                            std::vector<lookup_address> found) {
     if (self->destroyed_ || self->state_ != state::connecting) return;
-    self->emit<"lookup">(err, address, family, host);
-    if (err) {
-      self->fail_connect(*err);
+    if (!err && found.empty()) {
+      self->emit<"lookup">(nullptr, std::string_view{}, 0, host);
+      if (self->destroyed_ || self->state_ != state::connecting) return;
+      self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: undefined"));
       return;
     }
-    go(address);
+    if (err || !race) {
+      const lookup_address first = err ? lookup_address{} : found.front();
+      self->emit<"lookup">(err, first.address, first.family, host);
+      if (self->destroyed_ || self->state_ != state::connecting) return;
+      if (err) {
+        self->fail_connect(*err);
+        return;
+      }
+      go(first.address);
+      return;
+    }
+    for (const auto& a : found) {  // Node emits `lookup` once per address
+      self->emit<"lookup">(nullptr, a.address, a.family, host);
+      if (self->destroyed_ || self->state_ != state::connecting) return;
+    }
+    auto targets = detail::interleave_families(found);
+    if (targets.empty()) {
+      self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS),
+                                          "Invalid IP address: " + found.front().address));
+      return;
+    }
+    self->attempted_addresses_.emplace();
+    if (targets.size() == 1) {  // Node: one address is a plain connect
+      go(targets.front().address);
+      return;
+    }
+    self->race_ = std::make_shared<detail::connect_race>(*self, std::move(targets), port, blocked,
+                                                         std::chrono::milliseconds(attempt_delay), mode);
+    self->race_->start();
   };
+  lookup_callback done(std::move(answered), race);
   if (o.lookup) {
-    o.lookup(host, o.family, answered);
+    o.lookup(host, o.family, std::move(done));
   } else {
     detail::resolve(loop_, host, o.family, o.hints,
-                    [answered](const error_info* err, std::vector<detail::resolved> found) {
-                      if (err) return answered(err, {}, 0);
-                      answered(nullptr, found.front().address, found.front().family);
+                    [done = std::move(done)](const error_info* err, std::vector<detail::resolved> found) {
+                      done(err, std::move(found));
                     });
   }
   return *this;
+}
+
+void socket::stop_connect_attempts() noexcept {
+  if (race_) race_->cancel();
 }
 
 void socket::start_connect(const endpoint& to, std::string address_text, int port) {
@@ -190,7 +248,9 @@ task<void> socket::connect_task(std::shared_ptr<socket> /*keeps us alive*/, endp
   auto ec = co_await io_.connect(to);
   if (!destroyed_) {
     if (ec) {
-      fail_connect(error_info::system(ec, "connect", address, port < 0 ? std::nullopt : std::optional(port)));
+      auto e = error_info::system(ec, "connect", address, port < 0 ? std::nullopt : std::optional(port));
+      if (port >= 0) emit<"connectionAttemptFailed">(address, port, to.family() == AF_INET6 ? 6 : 4, e);
+      if (!destroyed_) fail_connect(std::move(e));
     } else {
       on_connected();
     }
@@ -401,6 +461,7 @@ socket& socket::destroy() {
   destroyed_ = true;
   readable_ = writable_ = false;
   if (state_ == state::connecting) state_ = state::closed;
+  stop_connect_attempts();  // auto_select_family: close every attempt
   if (idle_timer_) idle_timer_->cancel();
   if (reset_on_close_) {
     io_.reset();

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace coronet::net {
 
@@ -22,6 +23,10 @@ struct error_info {
   std::string address;  // IP or Unix path, when the error names one
   std::optional<int> port;
   std::string message;  // Node's text
+  // An AggregateError's err.errors: every attempt's error when all of
+  // auto_select_family's connection attempts failed (code is then the first
+  // one's code and message is empty, as in Node). Empty otherwise.
+  std::vector<error_info> errors{};
 
   int errno_value() const noexcept { return -ec.value(); }  // Node's err.errno (negative)
 

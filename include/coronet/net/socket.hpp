@@ -71,8 +71,60 @@ struct socket_options {
   std::size_t high_water_mark = 16 * 1024;
 };
 
-using lookup_callback = std::function<void(const error_info*, std::string address, int family)>;
+// One address a lookup found: Node's { address, family }, family 4 or 6.
+struct lookup_address {
+  std::string address{};
+  int family = 0;
+};
+
+// How a lookup answers (Node's lookup callback). Call it once, on the loop
+// thread, either with one address, `done(nullptr, "10.0.0.1", 4)`, or with
+// every address, `done(nullptr, {{"::1", 6}, {"127.0.0.1", 4}})`, or with
+// an error, `done(&err, {}, 0)`. all() is Node's `all: true` option: it is
+// set when auto_select_family wants every address to race them; a lookup
+// that answers with one address anyway is still correct.
+class lookup_callback {
+ public:
+  using all_fn = std::function<void(const error_info*, std::vector<lookup_address>)>;
+
+  lookup_callback() = default;
+  lookup_callback(all_fn fn, bool all) : fn_(std::move(fn)), all_(all) {}
+  // From a single-address callable (the form this type used to have).
+  template <class F>
+    requires(!std::is_same_v<std::decay_t<F>, lookup_callback> &&
+             std::is_invocable_v<F&, const error_info*, std::string, int>)
+  lookup_callback(F f)  // NOLINT: implicit on purpose, like std::function
+      : fn_([f = std::move(f)](const error_info* err, std::vector<lookup_address> found) mutable {
+          if (err || found.empty()) {
+            f(err, std::string{}, 0);
+          } else {
+            f(nullptr, std::move(found.front().address), found.front().family);
+          }
+        }) {}
+
+  void operator()(const error_info* err, std::string address, int family) const {
+    std::vector<lookup_address> found;
+    if (!err) found.push_back({std::move(address), family});
+    fn_(err, std::move(found));
+  }
+  void operator()(const error_info* err, std::vector<lookup_address> addresses) const {
+    fn_(err, std::move(addresses));
+  }
+  bool all() const noexcept { return all_; }
+  explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
+
+ private:
+  all_fn fn_{};
+  bool all_ = false;
+};
 using lookup_function = std::function<void(std::string_view host, int family, lookup_callback)>;
+
+// How auto_select_family treats an attempt whose delay has passed. race
+// (RFC 8305, the default) starts the next attempt and lets the earlier one
+// go on: the first to connect wins and the others are closed. abandon is
+// Node's behaviour: the earlier attempt is closed (an ETIMEDOUT in the
+// aggregate error) before the next one starts.
+enum class eyeballs : std::uint8_t { race, abandon };
 
 struct connect_options {
   // TCP: port (required) and host; IPC: path (set it and leave port empty).
@@ -89,7 +141,25 @@ struct connect_options {
   unsigned keep_alive_initial_delay = 0;  // milliseconds
   std::optional<unsigned> timeout{};        // set_timeout(ms) once the socket exists
   const ::coronet::net::block_list* block_list = nullptr;
+  // Happy Eyeballs: resolve every address and try them, families
+  // interleaved (first family first), each attempt but the last given
+  // auto_select_family_attempt_timeout ms before the next one starts.
+  // Ignored for an IP literal, a family of 4 or 6, or a local_address.
+  // Defaults: get_default_auto_select_family() and
+  // get_default_auto_select_family_attempt_timeout(). A timeout under 10
+  // becomes 10; under 1 throws ERR_OUT_OF_RANGE.
+  std::optional<bool> auto_select_family{};
+  std::optional<int> auto_select_family_attempt_timeout{};
+  eyeballs happy_eyeballs = eyeballs::race;
 };
+
+// net.getDefaultAutoSelectFamily() and friends: process-wide defaults for
+// the connect options above (true and 250 ms at start). The setter of the
+// timeout throws ERR_OUT_OF_RANGE under 1 and stores 10 for 1..9.
+bool get_default_auto_select_family() noexcept;
+void set_default_auto_select_family(bool value) noexcept;
+int get_default_auto_select_family_attempt_timeout() noexcept;
+void set_default_auto_select_family_attempt_timeout(int ms);
 
 using socket_events = event_emitter<
     event<"close", void(bool)>,
@@ -101,11 +171,19 @@ using socket_events = event_emitter<
     event<"finish", void()>,
     event<"error", void(const error_info&)>,
     event<"lookup", void(const error_info*, std::string_view, int, std::string_view)>,
-    event<"timeout", void()>>;
+    event<"timeout", void()>,
+    // (ip, port, family 4 or 6[, error]): one TCP connection attempt.
+    event<"connectionAttempt", void(std::string_view, int, int)>,
+    event<"connectionAttemptFailed", void(std::string_view, int, int, const error_info&)>,
+    event<"connectionAttemptTimeout", void(std::string_view, int, int)>>;
 
 using write_callback = std::function<void(const error_info*)>;
 
 class server;
+
+namespace detail {
+struct connect_race;
+}
 
 class socket : public socket_events, public std::enable_shared_from_this<socket> {
   struct private_tag {};
@@ -181,11 +259,17 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool allow_half_open() const noexcept { return options_.allow_half_open; }
   // "opening", "open", "readOnly", "writeOnly" or "closed".
   std::string_view ready_state() const noexcept;
+  // Node's autoSelectFamilyAttemptedAddresses: "ip:port" of every attempt
+  // made by auto_select_family; empty (no value) when it was not in effect.
+  const std::optional<std::vector<std::string>>& auto_select_family_attempted_addresses() const noexcept {
+    return attempted_addresses_;
+  }
 
   loop& get_loop() const noexcept { return loop_; }
 
  private:
   friend class server;
+  friend struct detail::connect_race;
   enum class state : std::uint8_t { idle, connecting, open, closed };
 
   socket& connect_path(std::string path, std::function<void()> on_connect);
@@ -195,6 +279,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   void on_connected();
   void start_connect(const endpoint& to, std::string address_text, int port);
   void fail_connect(error_info e);
+  void stop_connect_attempts() noexcept;  // destroy() mid-race closes every attempt
   void start_io();
   task<void> connect_task(std::shared_ptr<socket> self, endpoint to, std::string address, int port);
   task<void> read_task(std::shared_ptr<socket> self);
@@ -264,6 +349,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
     unsigned keep_alive_initial_delay = 0;
   } extras_{};
   int bound_fd_ = -1;  // a bound_socket adopted through socket_options::handle
+  std::shared_ptr<detail::connect_race> race_{};  // auto_select_family's attempts
+  std::optional<std::vector<std::string>> attempted_addresses_{};
 };
 
 // net.connect / net.createConnection: a new socket, connecting.
