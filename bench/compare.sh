@@ -120,6 +120,16 @@ for round in $(seq "$ROUNDS"); do
         echo "round=$round server=$name $r" | tee -a "$raw" >&2
       done
     done
+    if [[ $mode == proxy ]]; then  # bulk throughput through the proxy, one stream
+      r=$(taskset -c 0 "$LOAD" --mode bulk --port "$port" -c 1 -s 65536 -t "$SECS" --warmup "$WARMUP" $cpu_flag) || true
+      echo "round=$round server=$name $r" | tee -a "$raw" >&2
+      # The reference echo spins on EAGAIN when a bulk reader falls behind and
+      # may not recover: give the next server a fresh one on the same port.
+      proxy_pid=$pid
+      stop "$upstream_pid"
+      start 0 "$OUT/upstream.log" "$ref/out/ref-epoll-echo $upstream"; upstream_pid=$pid pid=$proxy_pid
+      wait_port "$upstream" "$upstream_pid" || { echo "upstream echo did not restart"; exit 1; }
+    fi
     echo "round=$round server=$name peak_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")" >>"$raw"
     stop "$pid"
   done
@@ -130,11 +140,15 @@ python3 - "$raw" "$BASELINE" "$mode" "$ROUNDS" "$SECS" <<'EOF' | tee "$OUT/compa
 import collections, statistics, sys
 raw, baseline, mode, rounds, secs = sys.argv[1:]
 runs, rss, servers = collections.defaultdict(list), collections.defaultdict(list), []
+bulk = collections.defaultdict(list)
 for line in open(raw):
     kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
     if kv["server"] not in servers: servers.append(kv["server"])
     if "peak_rss_kb" in kv:
         if kv["peak_rss_kb"]: rss[kv["server"]].append(int(kv["peak_rss_kb"]))
+        continue
+    if "gbps" in kv:
+        bulk[kv["server"]].append(float(kv["gbps"]))
         continue
     if "rps" in kv: runs[kv["server"], int(kv["conns"]), int(kv["size"])].append(kv)
 cases = sorted({(c, s) for _, c, s in runs})
@@ -160,6 +174,18 @@ cpu = "server CPU µs per round trip" if mode == "echo" else "proxy CPU µs per 
 table(f"### {cpu} (lower is better)", "server_cpu_us_per_rt", "{:.2f}")
 table("### thousand round trips per second (higher is better)", "rps", "{:.1f}", 1e-3)
 table("### p99 latency µs (lower is better)", "p99_us", "{:.0f}")
+if bulk:
+    base = statistics.median(bulk[baseline]) if bulk.get(baseline) else None
+    print("\n### bulk throughput, one stream of 64 KiB writes, Gbit/s (higher is better)\n")
+    print("| " + " | ".join(servers) + " |")
+    print("|" + "---:|" * len(servers))
+    cells = []
+    for srv in servers:
+        v = statistics.median(bulk[srv]) if bulk.get(srv) else None
+        cell = "-" if v is None else f"{v:.2f}"
+        if v is not None and base and srv != baseline: cell += f" ({v / base:.2f}x)"
+        cells.append(cell)
+    print("| " + " | ".join(cells) + " |")
 errs = {srv: sum(int(kv["errors"]) + int(kv["mismatches"]) for k, l in runs.items() if k[0] == srv for kv in l) for srv in servers}
 print("\npeak RSS (MiB, max over rounds): " + ", ".join(f"{s} {max(rss[s]) / 1024:.1f}" for s in servers if rss[s]))
 print("errors + mismatches: " + ", ".join(f"{s} {n}" for s, n in errs.items()))
