@@ -133,7 +133,7 @@ void loop_impl::run() {
 }
 
 bool loop_impl::alive() const noexcept {
-  return refs_ > 0 || ready_head_ || !scheduled_.empty() || inbox_nonempty_.load(std::memory_order_acquire);
+  return refs_ > 0 || !ready_.empty() || !scheduled_.empty() || inbox_nonempty_.load(std::memory_order_acquire);
 }
 
 bool loop_impl::run_once() {
@@ -145,7 +145,7 @@ bool loop_impl::run_once() {
   if (stop_.load(std::memory_order_relaxed)) return alive();
 
   std::optional<std::chrono::nanoseconds> timeout;  // none: sleep until an event
-  if (ready_head_ || !scheduled_.empty() || inbox_nonempty_.load(std::memory_order_acquire) || refs_ <= 0) {
+  if (!ready_.empty() || !scheduled_.empty() || inbox_nonempty_.load(std::memory_order_acquire) || refs_ <= 0) {
     timeout = std::chrono::nanoseconds::zero();
   } else if (!heap_.empty()) {
     timeout = std::max(heap_.front()->expiry - clock::now(), clock::duration::zero());
@@ -209,26 +209,9 @@ void loop_impl::run_inbox() {
   }
 }
 
-void loop_impl::defer(io_op* op) noexcept {
-  op->next = nullptr;
-  if (ready_tail_) {
-    ready_tail_->next = op;
-  } else {
-    ready_head_ = op;
-  }
-  ready_tail_ = op;
-}
+void loop_impl::defer(io_op* op) noexcept { ready_.push(op); }
 
-void loop_impl::cancel_deferred(io_op* op) noexcept {
-  io_op* prev = nullptr;
-  for (io_op* p = ready_head_; p; prev = p, p = p->next) {
-    if (p != op) continue;
-    (prev ? prev->next : ready_head_) = p->next;
-    if (ready_tail_ == p) ready_tail_ = prev;
-    p->next = nullptr;
-    return;
-  }
-}
+void loop_impl::cancel_deferred(io_op* op) noexcept { ready_.remove(op); }
 
 void loop_impl::schedule(std::coroutine_handle<> h) { scheduled_.push_back(h); }
 
@@ -238,12 +221,10 @@ void loop_impl::run_ready() noexcept {
   // popped from the live queue one at a time, so a completion may still take
   // a later one out (cancel_deferred).
   std::size_t n = 0;
-  for (io_op* p = ready_head_; p; p = p->next) ++n;
-  while (n-- > 0 && ready_head_) {
-    io_op* op = ready_head_;
-    ready_head_ = op->next;
-    if (!ready_head_) ready_tail_ = nullptr;
-    op->next = nullptr;
+  for (io_op* p = ready_.head; p; p = p->next) ++n;
+  while (n-- > 0) {
+    io_op* op = ready_.pop();
+    if (!op) break;
     op->on_complete(op);
   }
   if (!scheduled_.empty()) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend.hpp"
+#include "op_fifo.hpp"
 
 #include <coronet/detail/io_op.hpp>
 #include <coronet/detail/timer_node.hpp>
@@ -83,8 +84,7 @@ class loop_impl {
   long refs_ = 0;
   int inline_budget_ = 0;
 
-  io_op* ready_head_ = nullptr;
-  io_op* ready_tail_ = nullptr;
+  op_fifo ready_;  // completions to deliver in the next turn
   std::vector<std::coroutine_handle<>> scheduled_;
   std::vector<timer_node*> heap_;
   std::uint64_t timer_seq_ = 0;

@@ -7,44 +7,12 @@
 #pragma once
 
 #include "../backend.hpp"
+#include "../op_fifo.hpp"
 
 #include <cstdint>
 #include <vector>
 
 namespace coronet::detail {
-
-// A FIFO of waiting ops, linked through io_op::next.
-struct op_fifo {
-  io_op* head = nullptr;
-  io_op* tail = nullptr;
-
-  bool empty() const noexcept { return head == nullptr; }
-  void push(io_op* op) noexcept {
-    op->next = nullptr;
-    (tail ? tail->next : head) = op;
-    tail = op;
-  }
-  io_op* pop() noexcept {
-    io_op* op = head;
-    if (op) {
-      head = op->next;
-      if (!head) tail = nullptr;
-      op->next = nullptr;
-    }
-    return op;
-  }
-  bool remove(io_op* op) noexcept {
-    io_op* prev = nullptr;
-    for (io_op* p = head; p; prev = p, p = p->next) {
-      if (p != op) continue;
-      (prev ? prev->next : head) = p->next;
-      if (tail == p) tail = prev;
-      p->next = nullptr;
-      return true;
-    }
-    return false;
-  }
-};
 
 // A FIFO over a vector: allocates nothing until first used (an idle
 // connection holds no memory here) and reuses its storage after that.
