@@ -6,6 +6,8 @@
 //   string_decoder_diff_driver <node> <oracle.js>
 #include <coronet/net/string_decoder.hpp>
 
+#include "../oracle.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,50 +20,15 @@
 #include <vector>
 
 namespace net = coronet::net;
+using namespace coronet::test;
 
 namespace {
-
-std::string hex(std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += digits[c >> 4], out += digits[c & 15];
-  return out;
-}
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 struct generator {
   std::mt19937_64 rng{0x5D5D'C0DE};
 
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(rng() % n); }
   char byte() { return static_cast<char>(below(256)); }
-
-  void append_utf8(std::uint32_t cp, std::string& s) {
-    if (cp < 0x80) {
-      s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      s += static_cast<char>(0xC0 | (cp >> 6));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      s += static_cast<char>(0xE0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      s += static_cast<char>(0xF0 | (cp >> 18));
-      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
 
   // Valid characters of every length, next to the ways UTF-8 goes wrong:
   // stray continuation bytes, leads that can never start a character,
@@ -215,19 +182,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  char path[] = "/tmp/coronet-decoder-diff-XXXXXX";
-  const int fd = ::mkstemp(path);
-  if (fd < 0) return 2;
-  ::close(fd);
-  {
-    std::ofstream file(path, std::ios::binary);
-    for (const auto& c : cases) file << c.line << '\n';
-  }
-  const std::string answer = run("'" + node + "' '" + oracle + "' '" + path + "'");
-  ::unlink(path);
-  std::vector<std::string> lines;
-  std::istringstream in(answer);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::vector<std::string> asked;
+  for (const auto& c : cases) asked.push_back(c.line);
+  const auto answer = ask_oracle(node, oracle, asked);
+  if (!answer) return 2;
+  const std::vector<std::string>& lines = *answer;
   if (lines.size() != cases.size()) {
     std::fprintf(stderr, "oracle answered %zu lines for %zu cases\n", lines.size(), cases.size());
     return 1;
@@ -241,7 +200,7 @@ int main(int argc, char** argv) {
                    cases[i].expected.c_str());
     }
   }
-  const std::string version = run("'" + node + "' '" + oracle + "' --version");
+  const std::string version = oracle_says(node, oracle, "--version");
   std::printf("%zu cases against node %s: %d differ\n", cases.size(),
               version.empty() ? "?" : version.substr(0, version.find('\n')).c_str(), failures);
   return failures == 0 ? 0 : 1;

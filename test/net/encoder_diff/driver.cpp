@@ -10,6 +10,8 @@
 // where coronet gets the raw bytes.
 #include <coronet/net/string_encoder.hpp>
 
+#include "../oracle.hpp"
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -23,26 +25,9 @@
 #include <vector>
 
 namespace net = coronet::net;
+using namespace coronet::test;
 
 namespace {
-
-std::string hex(std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += digits[c >> 4], out += digits[c & 15];
-  return out;
-}
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 // A string as coronet gets it (UTF-8, perhaps invalid) and as Node gets it.
 struct text {
@@ -51,21 +36,7 @@ struct text {
 
   void add(std::uint32_t cp) {
     points.push_back(cp);
-    if (cp < 0x80) {
-      utf8 += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      utf8 += static_cast<char>(0xC0 | (cp >> 6));
-      utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      utf8 += static_cast<char>(0xE0 | (cp >> 12));
-      utf8 += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      utf8 += static_cast<char>(0xF0 | (cp >> 18));
-      utf8 += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      utf8 += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    append_utf8(cp, utf8);
   }
   void add(std::string_view ascii) {
     for (char c : ascii) add(static_cast<unsigned char>(c));
@@ -234,19 +205,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  char path[] = "/tmp/coronet-encoder-diff-XXXXXX";
-  const int fd = ::mkstemp(path);
-  if (fd < 0) return 2;
-  ::close(fd);
-  {
-    std::ofstream file(path, std::ios::binary);
-    for (const auto& c : cases) file << c.line << '\n';
-  }
-  const std::string answer = run("'" + node + "' '" + oracle + "' '" + path + "'");
-  ::unlink(path);
-  std::vector<std::string> lines;
-  std::istringstream in(answer);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::vector<std::string> asked;
+  for (const auto& c : cases) asked.push_back(c.line);
+  const auto answer = ask_oracle(node, oracle, asked);
+  if (!answer) return 2;
+  const std::vector<std::string>& lines = *answer;
   if (lines.size() != cases.size()) {
     std::fprintf(stderr, "oracle answered %zu lines for %zu cases\n", lines.size(), cases.size());
     return 1;
@@ -260,7 +223,7 @@ int main(int argc, char** argv) {
                    lines[i].c_str(), cases[i].expected.c_str());
     }
   }
-  const std::string version = run("'" + node + "' '" + oracle + "' --version");
+  const std::string version = oracle_says(node, oracle, "--version");
   std::printf("%zu cases against node %s: %d differ\n", cases.size(),
               version.empty() ? "?" : version.substr(0, version.find('\n')).c_str(), failures);
   return failures == 0 ? 0 : 1;

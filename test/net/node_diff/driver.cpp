@@ -8,6 +8,8 @@
 #include <coronet/net/is_ip.hpp>
 #include <coronet/net/socket_address.hpp>
 
+#include "../oracle.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,33 +22,9 @@
 #include <vector>
 
 namespace net = coronet::net;
+using namespace coronet::test;
 
 namespace {
-
-std::string hex(std::string_view s) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += digits[c >> 4], out += digits[c & 15];
-  return out;
-}
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
 
 struct generator {
   std::mt19937_64 rng{0xC0FFEE};
@@ -231,7 +209,7 @@ int main(int argc, char** argv) {
   std::string node = argv[1], oracle = argv[2];
   std::map<std::string, bool> features;
   std::string version = "?";
-  for (const auto& line : lines(run("'" + node + "' '" + oracle + "' --features"))) {
+  for (const auto& line : lines(oracle_says(node, oracle, "--features"))) {
     auto space = line.find(' ');
     if (space == std::string::npos) continue;
     auto key = line.substr(0, space), value = line.substr(space + 1);
@@ -288,16 +266,9 @@ int main(int argc, char** argv) {
     add("list " + hex(c.json), run_list(c), "BlockList " + c.json);
   }
 
-  char path[] = "/tmp/coronet_node_diff_XXXXXX";
-  int fd = ::mkstemp(path);
-  if (fd < 0) return 1;
-  ::close(fd);
-  {
-    std::ofstream out(path);
-    for (const auto& in : inputs) out << in << '\n';
-  }
-  auto theirs = lines(run("'" + node + "' '" + oracle + "' " + path));
-  ::unlink(path);
+  auto answer = ask_oracle(node, oracle, inputs);
+  if (!answer) return 1;
+  auto& theirs = *answer;
   if (theirs.size() != inputs.size()) {
     std::printf("oracle answered %zu of %zu cases\n", theirs.size(), inputs.size());
     return 1;
