@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # compare.sh: coronet side by side with the obvious alternatives, same machine, same run.
 #
-#   bench/compare.sh            echo servers: coronet echo (uring, asio), the reference
-#                               epoll / io_uring / Asio / Node echo servers
-#   bench/compare.sh --proxy    proxies in front of ref-epoll-echo: coronet proxy (uring,
-#                               asio), haproxy, socat (installed with apt-get if missing)
+#   bench/compare.sh            echo servers: coronet echo and net_echo (io_uring, Asio) and
+#                               the references in bench/reference/: epoll C, io_uring C,
+#                               Boost.Asio C++20 coroutines, Node 26's net (scripts/node26.sh)
+#   bench/compare.sh --proxy    proxies in front of bench/reference's epoll echo: coronet
+#                               proxy (io_uring, Asio), HAProxy, socat (apt-get if missing)
 #
-# Each server runs pinned to cpu 1 and coronet's load generator (bench/load) to cpu 0
-# (in --proxy mode the upstream echo shares cpu 0 with the client). Every round starts
-# each server in turn (round-robin, so drift hits all alike) and runs CONNS x SIZES
-# pingpong measurements against it. The report is a markdown table of medians over the
-# rounds: server CPU µs per round trip and round trips per second, with ratios against
-# BASELINE. With two cores, quote the ratios, not the absolute numbers.
+# Everything it runs is built here from this repository (a release build in BUILD with
+# -Dbench=true). Each server runs pinned to cpu 1, the load generator to cpu 0 (in --proxy
+# mode the upstream echo shares cpu 0 with it). Two independent generators measure each
+# point: bench/load (on coronet) and bench/pingpong (plain C, epoll); both report the
+# server's CPU per round trip (user+sys from /proc/PID/stat), p50/p99 and round trips/s.
+# Rounds are interleaved: every round starts each server in turn, so drift hits all alike.
+# The report is markdown, medians over the rounds with ratios to BASELINE, printed and
+# written to BUILD/compare-MODE.md (raw lines in BUILD/compare-MODE.raw). With two cores
+# shared with the client (and whatever else runs), quote the ratios, not the numbers.
 #
-# env: CONNS="1 50 500" SIZES="64 4096" ROUNDS=3 SECS=3 WARMUP=0.5 BASELINE=epoll|haproxy
-#      BUILD=build-bench (a release build made here if needed), OUT=/tmp/coronet-bench
-#      ECHO=, PROXY=, LOAD= point at already built binaries instead.
+# env: CONNS="1 50 500" SIZES="64 4096" ROUNDS=3 SECS=3 WARMUP=0.5 CLIENTS="load pingpong"
+#      BASELINE=epoll|haproxy  BUILD=build-bench  NODE= (a node binary; default: Node 26
+#      from scripts/node26.sh, skipped with a warning when it cannot be had)
 # To compare another server, add "name=command {port}" to SERVERS below ({upstream} is
 # the echo port in --proxy mode).
 set -euo pipefail
@@ -23,38 +27,41 @@ mode=echo
 [[ ${1:-} == --proxy ]] && mode=proxy
 root=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${CONNS:-"1 50 500"} SIZES=${SIZES:-"64 4096"} ROUNDS=${ROUNDS:-3} SECS=${SECS:-3} WARMUP=${WARMUP:-0.5}
-BUILD=${BUILD:-$root/build-bench} OUT=${OUT:-/tmp/coronet-bench}
-FORKING=${FORKING:-socat}   # servers whose CPU is measured as all of cpu 1
-ref=/tmp/coronet-bench-ref  # /work/shared/bench is read-only: build a copy here
-mkdir -p "$OUT"
+CLIENTS=${CLIENTS:-"load pingpong"} BUILD=${BUILD:-$root/build-bench}
+FORKING=${FORKING:-socat}  # servers whose CPU is measured as all of cpu 1
 
-# ---- build ----------------------------------------------------------------
-if [[ -z ${ECHO:-} || -z ${LOAD:-} || ($mode == proxy && -z ${PROXY:-}) ]]; then
-  [[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" "$root" --buildtype=release -Dtests=false >/dev/null
-  ninja -C "$BUILD" >/dev/null
-fi
-ECHO=${ECHO:-$BUILD/samples/echo} PROXY=${PROXY:-$BUILD/samples/proxy/proxy} LOAD=${LOAD:-$BUILD/bench/load/load}
-NET_ECHO=${NET_ECHO:-$BUILD/samples/net_echo}
-mkdir -p "$ref" && cp -u /work/shared/bench/* "$ref"/ && make -s -C "$ref" >/dev/null
+# ---- build ------------------------------------------------------------------
+[[ -f $BUILD/build.ninja ]] ||
+  meson setup "$BUILD" "$root" --buildtype=release -Dbench=true -Dtests=false >"$BUILD.setup.log" ||
+  { cat "$BUILD.setup.log"; exit 1; }
+nice ninja -C "$BUILD" -j2 >/dev/null
+bin=$BUILD/bench/reference
+echo_bin=$BUILD/samples/echo net_echo_bin=$BUILD/samples/net_echo proxy_bin=$BUILD/samples/proxy/proxy
+declare -A client_bin=([load]=$BUILD/bench/load/load [pingpong]=$BUILD/bench/pingpong/pingpong)
 as_root() { if ((EUID == 0)); then "$@"; else sudo "$@"; fi; }
 
-# ---- the servers ------------------------------------------------------------
+# ---- the servers --------------------------------------------------------------
 SERVERS=()
 if [[ $mode == echo ]]; then
   BASELINE=${BASELINE:-epoll}
-  SERVERS+=("coronet-uring=env CORONET_BACKEND=uring $ECHO --port {port}")
-  SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $ECHO --port {port}")
-  SERVERS+=("net_echo-uring=env CORONET_BACKEND=uring $NET_ECHO --port {port}")
-  SERVERS+=("net_echo-asio=env CORONET_BACKEND=asio $NET_ECHO --port {port}")
-  SERVERS+=("epoll=$ref/out/ref-epoll-echo {port}")
-  SERVERS+=("uring=$ref/out/ref-uring-echo {port}")
-  SERVERS+=("asio=$ref/out/ref-asio-echo {port}")
-  command -v node >/dev/null && SERVERS+=("node=node $ref/ref-node-echo.js {port}")
+  SERVERS+=("coronet-uring=env CORONET_BACKEND=uring $echo_bin --port {port}")
+  SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $echo_bin --port {port}")
+  SERVERS+=("net_echo-uring=env CORONET_BACKEND=uring $net_echo_bin --port {port}")
+  SERVERS+=("net_echo-asio=env CORONET_BACKEND=asio $net_echo_bin --port {port}")
+  SERVERS+=("epoll=$bin/epoll_echo {port}")
+  [[ -x $bin/uring_echo ]] && SERVERS+=("uring=$bin/uring_echo {port}")
+  [[ -x $bin/asio_echo ]] && SERVERS+=("asio=$bin/asio_echo {port}")
+  NODE=${NODE:-$("$root/scripts/node26.sh" || true)}
+  if [[ -n $NODE ]]; then
+    SERVERS+=("node=$NODE $root/bench/reference/node_echo.js {port}")
+  else
+    echo "compare.sh: no Node 26 (scripts/node26.sh failed): the node column is left out" >&2
+  fi
 else
   BASELINE=${BASELINE:-haproxy}
   command -v haproxy >/dev/null && command -v socat >/dev/null ||
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy socat >/dev/null
-  cat >"$OUT/haproxy.cfg" <<'EOF'
+  cat >"$BUILD/haproxy.cfg" <<'EOF'
 global
   nbthread 1
   maxconn 4000
@@ -67,15 +74,15 @@ listen proxy
   bind "127.0.0.1:${PORT}"
   server echo "127.0.0.1:${UPSTREAM}"
 EOF
-  SERVERS+=("coronet-uring=env CORONET_BACKEND=uring $PROXY --listen {port} --to 127.0.0.1:{upstream}")
-  SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $PROXY --listen {port} --to 127.0.0.1:{upstream}")
-  SERVERS+=("haproxy=env PORT={port} UPSTREAM={upstream} haproxy -db -f $OUT/haproxy.cfg")
+  SERVERS+=("coronet-uring=env CORONET_BACKEND=uring $proxy_bin --listen {port} --to 127.0.0.1:{upstream}")
+  SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $proxy_bin --listen {port} --to 127.0.0.1:{upstream}")
+  SERVERS+=("haproxy=env PORT={port} UPSTREAM={upstream} haproxy -db -f $BUILD/haproxy.cfg")
   SERVERS+=("socat=socat TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr,nodelay TCP:127.0.0.1:{upstream},nodelay")
 fi
 
-# ---- running ----------------------------------------------------------------
+# ---- running ------------------------------------------------------------------
 wait_port() {  # PORT PID: until something accepts on PORT, or the process died
-  for _ in $(seq 100); do
+  for _ in $(seq 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     kill -0 "$2" 2>/dev/null || return 1
     sleep 0.05
@@ -88,17 +95,26 @@ start() {  # CPU LOG COMMAND: sets $pid
 }
 stop() { [[ -n $1 ]] || return 0; kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-raw=$OUT/raw-$mode.txt
+raw=$BUILD/compare-$mode.raw logs=$BUILD/compare-logs
+mkdir -p "$logs"
 : >"$raw"
 port=$((20000 + RANDOM % 20000))
 upstream_pid= pid=
 if [[ $mode == proxy ]]; then
   upstream=$((port++))
-  start 0 "$OUT/upstream.log" "$ref/out/ref-epoll-echo $upstream"; upstream_pid=$pid
+  start 0 "$logs/upstream.log" "$bin/epoll_echo $upstream"
+  upstream_pid=$pid
   wait_port "$upstream" "$upstream_pid" || { echo "upstream echo did not start"; exit 1; }
 fi
 cleanup() { for p in $pid $upstream_pid; do stop "$p"; done; }
 trap cleanup EXIT
+
+measure() {  # ROUND NAME CLIENT ARGS...: one line into $raw
+  local round=$1 name=$2 client=$3 r
+  shift 3
+  r=$(taskset -c 0 "${client_bin[$client]}" --port "$port" -t "$SECS" --warmup "$WARMUP" "$@") || true
+  echo "round=$round client=$client server=$name $r" | tee -a "$raw" >&2
+}
 
 for round in $(seq "$ROUNDS"); do
   for spec in "${SERVERS[@]}"; do
@@ -106,87 +122,28 @@ for round in $(seq "$ROUNDS"); do
     port=$((port + 1))
     cmd=${cmd//\{port\}/$port}
     [[ $mode == proxy ]] && cmd=${cmd//\{upstream\}/$upstream}
-    start 1 "$OUT/$name.log" "$cmd"
+    start 1 "$logs/$name.log" "$cmd"
     if ! wait_port "$port" "$pid"; then
-      echo "round=$round server=$name did not start: $(tail -2 "$OUT/$name.log")" >&2; stop "$pid"; continue
+      echo "round=$round server=$name did not start: $(tail -2 "$logs/$name.log")" >&2
+      stop "$pid"
+      continue
     fi
     # socat forks per connection: count everything cpu 1 ran instead of one process
     # (which also counts whatever else the machine ran there: less precise).
-    cpu_flag="--server-pid $pid"
-    [[ " $FORKING " == *" $name "* ]] && cpu_flag="--server-cpu 1"
+    cpu_flag=(--server-pid "$pid")
+    [[ " $FORKING " == *" $name "* ]] && cpu_flag=(--server-cpu 1)
     for n in $CONNS; do
       for s in $SIZES; do
-        r=$(taskset -c 0 "$LOAD" --port "$port" -c "$n" -s "$s" -t "$SECS" --warmup "$WARMUP" $cpu_flag) || true
-        echo "round=$round server=$name $r" | tee -a "$raw" >&2
+        for client in $CLIENTS; do measure "$round" "$name" "$client" -c "$n" -s "$s" "${cpu_flag[@]}"; done
       done
     done
-    if [[ $mode == proxy ]]; then  # bulk throughput through the proxy, one stream
-      r=$(taskset -c 0 "$LOAD" --mode bulk --port "$port" -c 1 -s 65536 -t "$SECS" --warmup "$WARMUP" $cpu_flag) || true
-      echo "round=$round server=$name $r" | tee -a "$raw" >&2
-      # The reference echo spins on EAGAIN when a bulk reader falls behind and
-      # may not recover: give the next server a fresh one on the same port.
-      proxy_pid=$pid
-      stop "$upstream_pid"
-      start 0 "$OUT/upstream.log" "$ref/out/ref-epoll-echo $upstream"; upstream_pid=$pid pid=$proxy_pid
-      wait_port "$upstream" "$upstream_pid" || { echo "upstream echo did not restart"; exit 1; }
-    fi
+    # bulk throughput through the proxy, one stream (bench/load only)
+    [[ $mode == proxy ]] && measure "$round" "$name" load --mode bulk -c 1 -s 65536 "${cpu_flag[@]}"
     echo "round=$round server=$name peak_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")" >>"$raw"
     stop "$pid"
   done
 done
 
-# ---- the table --------------------------------------------------------------
-python3 - "$raw" "$BASELINE" "$mode" "$ROUNDS" "$SECS" <<'EOF' | tee "$OUT/compare-$mode.md"
-import collections, statistics, sys
-raw, baseline, mode, rounds, secs = sys.argv[1:]
-runs, rss, servers = collections.defaultdict(list), collections.defaultdict(list), []
-bulk = collections.defaultdict(list)
-for line in open(raw):
-    kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
-    if kv["server"] not in servers: servers.append(kv["server"])
-    if "peak_rss_kb" in kv:
-        if kv["peak_rss_kb"]: rss[kv["server"]].append(int(kv["peak_rss_kb"]))
-        continue
-    if "gbps" in kv:
-        bulk[kv["server"]].append(float(kv["gbps"]))
-        continue
-    if "rps" in kv: runs[kv["server"], int(kv["conns"]), int(kv["size"])].append(kv)
-cases = sorted({(c, s) for _, c, s in runs})
-def median(server, c, s, key):
-    vals = [float(kv[key]) for kv in runs.get((server, c, s), []) if float(kv[key]) >= 0]
-    return statistics.median(vals) if vals else None
-def table(title, key, fmt, scale=1.0):
-    print(f"\n{title}\n")
-    print("| conns | size | " + " | ".join(servers) + " |")
-    print("|---:|---:|" + "---:|" * len(servers))
-    for c, s in cases:
-        base = median(baseline, c, s, key)
-        cells = []
-        for srv in servers:
-            v = median(srv, c, s, key)
-            cell = "-" if v is None else fmt.format(v * scale)
-            if v is not None and base and srv != baseline: cell += f" ({v / base:.2f}x)"
-            cells.append(cell)
-        print(f"| {c} | {s} | " + " | ".join(cells) + " |")
-what = "echo servers" if mode == "echo" else "proxies in front of ref-epoll-echo"
-print(f"## {what}: medians of {rounds} round(s), {secs} s each; ratios vs {baseline}")
-cpu = "server CPU µs per round trip" if mode == "echo" else "proxy CPU µs per round trip (socat: all of cpu 1)"
-table(f"### {cpu} (lower is better)", "server_cpu_us_per_rt", "{:.2f}")
-table("### thousand round trips per second (higher is better)", "rps", "{:.1f}", 1e-3)
-table("### p99 latency µs (lower is better)", "p99_us", "{:.0f}")
-if bulk:
-    base = statistics.median(bulk[baseline]) if bulk.get(baseline) else None
-    print("\n### bulk throughput, one stream of 64 KiB writes, Gbit/s (higher is better)\n")
-    print("| " + " | ".join(servers) + " |")
-    print("|" + "---:|" * len(servers))
-    cells = []
-    for srv in servers:
-        v = statistics.median(bulk[srv]) if bulk.get(srv) else None
-        cell = "-" if v is None else f"{v:.2f}"
-        if v is not None and base and srv != baseline: cell += f" ({v / base:.2f}x)"
-        cells.append(cell)
-    print("| " + " | ".join(cells) + " |")
-errs = {srv: sum(int(kv["errors"]) + int(kv["mismatches"]) for k, l in runs.items() if k[0] == srv for kv in l) for srv in servers}
-print("\npeak RSS (MiB, max over rounds): " + ", ".join(f"{s} {max(rss[s]) / 1024:.1f}" for s in servers if rss[s]))
-print("errors + mismatches: " + ", ".join(f"{s} {n}" for s, n in errs.items()))
-EOF
+# ---- the table ------------------------------------------------------------------
+python3 "$root/bench/compare_table.py" "$raw" "$BASELINE" "$mode" "$ROUNDS" "$SECS" | tee "$BUILD/compare-$mode.md"
+echo "compare.sh: table in $BUILD/compare-$mode.md, raw lines in $raw" >&2

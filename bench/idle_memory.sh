@@ -7,11 +7,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 CONNS=${CONNS:-10000} BUILD=${BUILD:-$root/build-bench}
-[[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" "$root" --buildtype=release -Dtests=false >/dev/null
-ninja -C "$BUILD" >/dev/null
+[[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" "$root" --buildtype=release -Dbench=true -Dtests=false >/dev/null
+nice ninja -C "$BUILD" -j2 >/dev/null
 ECHO=${ECHO:-$BUILD/samples/echo} NET_ECHO=${NET_ECHO:-$BUILD/samples/net_echo} LOAD=${LOAD:-$BUILD/bench/load/load}
-ref=/tmp/coronet-bench-ref
-mkdir -p "$ref" && cp -u /work/shared/bench/* "$ref"/ && make -s -C "$ref" >/dev/null
+ref=$BUILD/bench/reference
 ulimit -n "$(ulimit -Hn)"  # client and server each hold CONNS descriptors
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -19,8 +18,8 @@ servers=(
   "coronet echo (io_uring)=env CORONET_BACKEND=uring $ECHO --port {port}"
   "coronet echo (Asio)=env CORONET_BACKEND=asio $ECHO --port {port}"
   "coronet net_echo (io_uring)=env CORONET_BACKEND=uring $NET_ECHO --port {port}"
-  "epoll reference=$ref/out/ref-epoll-echo {port}"
-  "io_uring reference=$ref/out/ref-uring-echo {port}"
+  "epoll reference=$ref/epoll_echo {port}"
+  "io_uring reference=$ref/uring_echo {port}"
 )
 echo "| server | RSS before (KiB) | RSS with $CONNS idle (KiB) | bytes per connection |"
 echo "|---|---:|---:|---:|"

@@ -1,8 +1,8 @@
 // load: coronet's own closed-loop load generator for echo servers (and
 // proxies in front of them), written on the coroutine core so that it is a
-// dogfood test too. It prints one line of key=value pairs, like
-// /work/shared/bench/echo-load, and stops by itself after --warmup + -t
-// seconds (or -n round trips).
+// dogfood test too. It prints one line of key=value pairs, the same as
+// bench/pingpong (the independent C client), and stops by itself after
+// --warmup + -t seconds (or -n round trips).
 //
 // Modes (--mode):
 //   pingpong  -c connections each send -s bytes and wait for all of them back
