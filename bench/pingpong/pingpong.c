@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,7 @@ int main(int argc, char **argv) {
    * hold, client and server would both wait on a full buffer. */
   if (argc % 2 == 0 || cfg.conns < 1 || cfg.size < 1 || cfg.size > 65536 || cfg.secs <= 0) return usage();
 
+  signal(SIGPIPE, SIG_IGN); /* a server that quit is an error to count, not our death */
   base = malloc(cfg.size + SHIFTS);
   in = malloc(cfg.size);
   struct conn *conns = calloc((size_t)cfg.conns, sizeof *conns);

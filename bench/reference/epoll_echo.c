@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ static void on_readable(int fd) {
 
 int main(int argc, char **argv) {
   int port = argc > 1 ? atoi(argv[1]) : 7000, one = 1;
+  signal(SIGPIPE, SIG_IGN); /* a peer that left is an EPIPE, not our death */
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};

@@ -67,7 +67,7 @@ static void arm_recv(int fd) {
 
 static void send_back(int fd, unsigned bid, int len) {
   struct io_uring_sqe *s = sqe();
-  io_uring_prep_send(s, fd, buffers + (size_t)bid * BUFFER_SIZE, (size_t)len, MSG_WAITALL);
+  io_uring_prep_send(s, fd, buffers + (size_t)bid * BUFFER_SIZE, (size_t)len, MSG_WAITALL | MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, tag(SEND, fd, bid));
 }
 
