@@ -20,6 +20,10 @@
 # env: CONNS="1 50 500" SIZES="64 4096" ROUNDS=3 SECS=3 WARMUP=0.5 CLIENTS="load pingpong"
 #      BASELINE=epoll|haproxy  BUILD=build-bench  NODE= (a node binary; default: Node 26
 #      from scripts/node26.sh, skipped with a warning when it cannot be had)
+#      PRIO=rt runs server and client SCHED_FIFO (chrt): on a box busy with (even niced)
+#      builds, a woken server often waits for a 4 ms scheduler tick (the development
+#      kernel: preempt=none, HZ=250) and p99 becomes that tick. It takes the cpus from
+#      everyone else for the whole run: only for short runs.
 # To compare another server, add "name=command {port}" to SERVERS below ({upstream} is
 # the echo port in --proxy mode).
 set -euo pipefail
@@ -89,8 +93,10 @@ wait_port() {  # PORT PID: until something accepts on PORT, or the process died
   done
   return 1
 }
+prio=()
+[[ ${PRIO:-} == rt ]] && prio=(chrt -f 5)
 start() {  # CPU LOG COMMAND: sets $pid
-  taskset -c "$1" bash -c "exec $3" >"$2" 2>&1 &
+  "${prio[@]}" taskset -c "$1" bash -c "exec $3" >"$2" 2>&1 &
   pid=$!
 }
 stop() { [[ -n $1 ]] || return 0; kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -112,7 +118,7 @@ trap cleanup EXIT
 measure() {  # ROUND NAME CLIENT ARGS...: one line into $raw
   local round=$1 name=$2 client=$3 r
   shift 3
-  r=$(taskset -c 0 "${client_bin[$client]}" --port "$port" -t "$SECS" --warmup "$WARMUP" "$@") || true
+  r=$("${prio[@]}" taskset -c 0 "${client_bin[$client]}" --port "$port" -t "$SECS" --warmup "$WARMUP" "$@") || true
   echo "round=$round client=$client server=$name $r" | tee -a "$raw" >&2
 }
 

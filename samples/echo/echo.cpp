@@ -32,7 +32,13 @@ task<void> serve(loop& l, listener& server) {
     auto [ec, s] = co_await server.accept();
     if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) co_return;  // stopping
     if (ec) co_await sleep_for(l, 100ms);  // out of descriptors (EMFILE): let some close
-    else spawn(l, echo(std::move(s)));
+    else {
+      // Every server it is compared with turns Nagle off: a reply that leaves
+      // in two writes must not wait for the peer's delayed ACK. (Fails
+      // harmlessly on Unix sockets.)
+      s.set_no_delay(true);
+      spawn(l, echo(std::move(s)));
+    }
   }
 }
 
