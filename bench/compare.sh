@@ -20,6 +20,7 @@
 # env: CONNS="1 50 500" SIZES="64 4096" ROUNDS=3 SECS=3 WARMUP=0.5 CLIENTS="load pingpong"
 #      BASELINE=epoll|haproxy  BUILD=build-bench  NODE= (a node binary; default: Node 26
 #      from scripts/node26.sh, skipped with a warning when it cannot be had)
+#      ONLY="coronet-uring epoll" runs just those servers (names as in the table)
 #      PRIO=rt runs server and client SCHED_FIFO (chrt): on a box busy with (even niced)
 #      builds, a woken server often waits for a 4 ms scheduler tick (the development
 #      kernel: preempt=none, HZ=250) and p99 becomes that tick. It takes the cpus from
@@ -82,6 +83,12 @@ EOF
   SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $proxy_bin --listen {port} --to 127.0.0.1:{upstream}")
   SERVERS+=("haproxy=env PORT={port} UPSTREAM={upstream} haproxy -db -f $BUILD/haproxy.cfg")
   SERVERS+=("socat=socat TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr,nodelay TCP:127.0.0.1:{upstream},nodelay")
+fi
+
+if [[ -n ${ONLY:-} ]]; then
+  chosen=()
+  for spec in "${SERVERS[@]}"; do [[ " $ONLY " == *" ${spec%%=*} "* ]] && chosen+=("$spec"); done
+  SERVERS=("${chosen[@]}")
 fi
 
 # ---- running ------------------------------------------------------------------
