@@ -60,6 +60,22 @@ inline std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+// The suite's oracle is Node 26 (scripts/node26.sh, found by meson). Says
+// why on stderr and returns false when `node` is missing or another version:
+// a test that asks Node then fails rather than quietly asking Node 20.
+inline bool is_node26(const std::string& node) {
+  if (node.empty()) {
+    std::fprintf(stderr, "Node 26 is not available: scripts/node26.sh failed when meson was set up\n");
+    return false;
+  }
+  std::string version = run("'" + node + "' --version 2>/dev/null");
+  if (version.rfind("v26.", 0) != 0) {
+    std::fprintf(stderr, "%s is not Node 26 (it says \"%s\")\n", node.c_str(), version.substr(0, version.find('\n')).c_str());
+    return false;
+  }
+  return true;
+}
+
 // `node oracle.js ARG`, first line of the answer ("--version", "--features").
 inline std::string oracle_says(const std::string& node, const std::string& oracle, const std::string& arg) {
   return run("'" + node + "' '" + oracle + "' " + arg);

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
   }
   const std::string node = argv[1];
   const std::string oracle = argv[2];
+  if (!is_node26(node)) return 1;
 
   generator gen;
   std::vector<one_case> cases;

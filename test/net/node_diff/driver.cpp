@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string node = argv[1], oracle = argv[2];
+  if (!is_node26(node)) return 1;
   std::map<std::string, bool> features;
   std::string version = "?";
   for (const auto& line : lines(oracle_says(node, oracle, "--features"))) {
