@@ -29,4 +29,10 @@ error_info error_info::node(std::error_code ec, std::string message) {
   return e;
 }
 
+error_info error_info::abort() {
+  error_info e = node(make_error_code(errc::ABORT_ERR), "The operation was aborted");
+  e.name = "AbortError";
+  return e;
+}
+
 }  // namespace coronet::net

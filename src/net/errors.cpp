@@ -6,7 +6,7 @@ namespace coronet::net {
 namespace {
 
 // Indexed by the enum value; slot 0 is unused because errc starts at 1.
-constexpr std::array<std::string_view, 22> names = {
+constexpr std::array<std::string_view, 23> names = {
     "",
     "ERR_INVALID_ARG_TYPE",
     "ERR_INVALID_ARG_VALUE",
@@ -29,8 +29,9 @@ constexpr std::array<std::string_view, 22> names = {
     "ERR_SOCKET_BAD_BUFFER_SIZE",
     "ERR_SOCKET_HANDLE_ADOPTED",
     "ERR_UNKNOWN_ENCODING",
+    "ABORT_ERR",
 };
-static_assert(names.size() == static_cast<std::size_t>(errc::ERR_UNKNOWN_ENCODING) + 1,
+static_assert(names.size() == static_cast<std::size_t>(errc::ABORT_ERR) + 1,
               "every errc needs a name");
 
 class category final : public std::error_category {

@@ -197,6 +197,7 @@ void connect_race::fail_all() {
   all.ec = errors_.front().ec;
   all.code = errors_.front().code;
   all.errors = std::move(errors_);
+  all.name = "AggregateError";
   socket_.fail_connect(std::move(all));
 }
 

@@ -52,6 +52,11 @@ inline error bad_port(std::string_view name, std::int64_t port) {
                                               std::to_string(port) + ").");
 }
 
+// socket.setTypeOfService(tos) and the typeOfService option: 0..255.
+inline void check_type_of_service(int tos) {
+  if (tos < 0 || tos > 255) throw out_of_range("tos", ">= 0 && <= 255", tos);
+}
+
 inline error invalid_address() { return error(errc::ERR_INVALID_ADDRESS, "Invalid socket address"); }
 
 }  // namespace coronet::net::detail

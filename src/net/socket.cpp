@@ -61,8 +61,7 @@ void socket::watch_signal() {
   auto abort = [w = weak_from_this()] {
     if (auto self = w.lock()) {
       self->get_loop().post([self] {
-        if (!self->destroyed_)
-          self->destroy(error_info::node(errno_code(ECANCELED), "The operation was aborted"));
+        if (!self->destroyed_) self->destroy(error_info::abort());
       });
     }
   };
@@ -95,7 +94,10 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     if (o.family != 0 && o.family != 4 && o.family != 6)
       throw error(errc::ERR_INVALID_ARG_VALUE,
                   "The property 'options.family' must be one of: 0, 4, 6. Received " + std::to_string(o.family));
+    if (!o.local_address.empty() && !is_ip(o.local_address))
+      throw error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + o.local_address);
   }
+  if (o.type_of_service) detail::check_type_of_service(*o.type_of_service);
   int attempt_delay = get_default_auto_select_family_attempt_timeout();
   if (o.auto_select_family_attempt_timeout) {
     // Node: validateInt32(v, 'options.autoSelectFamilyAttemptTimeout', 1), then at least 10.
@@ -106,10 +108,14 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   }
   if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
   if (o.timeout) set_timeout(*o.timeout);
-  extras_ = {o.local_address, o.local_port, o.no_delay, o.keep_alive, o.keep_alive_initial_delay};
+  extras_ = {o.local_address, o.local_port, o.no_delay};
+  if (o.keep_alive) keep_alive_ = keep_alive_options{.enable = true, .initial_delay = o.keep_alive_initial_delay};
+  if (o.type_of_service) type_of_service_ = o.type_of_service;
   destroyed_ = false;  // a closed socket may connect again
   error_.reset();
-  read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
+  read_ended_ = ending_ = finished_ = destroy_after_finish_ = destroyed_connecting_ = false;
+  bytes_read_ = bytes_written_ = 0;  // Node counts each connection afresh
+  const unsigned generation = ++connect_generation_;
   state_ = state::connecting;
   readable_ = writable_ = true;
   race_.reset();
@@ -131,8 +137,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
 
   // One attempt, as Node's internalConnect: connectionAttempt first, then
   // the block list, then connect(2).
-  auto go = [this, port, blocked](const std::string& address) {
-    if (state_ != state::connecting || destroyed_) return;
+  auto go = [this, port, blocked, generation](const std::string& address) {
+    if (state_ != state::connecting || destroyed_ || generation != connect_generation_) return;
     auto at = endpoint::ip(address, static_cast<std::uint16_t>(port));
     if (!at) {
       fail_connect(error_info::system(errno_code(EINVAL), "connect", address, port));
@@ -151,7 +157,9 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   };
 
   if (is_ip(host)) {  // an IP literal: no lookup, no `lookup` event
-    go(host);
+    // As in Node, the attempt starts in the next turn, so listeners added
+    // right after connect() returns see `connectionAttempt`.
+    loop_.post([self = shared_from_this(), go, host] { go(host); });
     return *this;
   }
   // Node: autoSelectFamily applies to a name, with family 0 and no localAddress.
@@ -159,9 +167,18 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
                     o.local_address.empty() && bound_fd_ < 0;
   const eyeballs mode = o.happy_eyeballs;
   auto self = shared_from_this();
-  auto answered = [self, host, go, race, port, blocked, attempt_delay, mode](const error_info* err,
-                                                                            std::vector<lookup_address> found) {
-    if (self->destroyed_ || self->state_ != state::connecting) return;
+  auto answered = [self, host, go, race, port, blocked, attempt_delay, mode, generation](
+                      const error_info* err, std::vector<lookup_address> found) {
+    if (self->destroyed_ || self->state_ != state::connecting || generation != self->connect_generation_) return;
+    // Node's ERR_INVALID_ADDRESS_FAMILY: "Invalid address family: 100 localhost:80".
+    auto bad_family = [&](int family) {
+      auto e = error_info::node(make_error_code(errc::ERR_INVALID_ADDRESS_FAMILY),
+                                "Invalid address family: " + std::to_string(family) + ' ' + host + ':' +
+                                    std::to_string(port));
+      e.address = host;
+      e.port = port;
+      self->fail_connect(std::move(e));
+    };
     if (!err && found.empty()) {
       self->emit<"lookup">(nullptr, std::string_view{}, 0, host);
       if (self->destroyed_ || self->state_ != state::connecting) return;
@@ -176,6 +193,12 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
         self->fail_connect(*err);
         return;
       }
+      if (!is_ip(first.address)) {
+        self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS),
+                                            "Invalid IP address: " + first.address));
+        return;
+      }
+      if (first.family != 4 && first.family != 6) return bad_family(first.family);
       go(first.address);
       return;
     }
@@ -185,6 +208,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     }
     auto targets = detail::interleave_families(found);
     if (targets.empty()) {
+      if (is_ip(found.front().address) && found.front().family != 4 && found.front().family != 6)
+        return bad_family(found.front().family);
       self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS),
                                           "Invalid IP address: " + found.front().address));
       return;
@@ -266,7 +291,7 @@ void socket::fail_connect(error_info e) {
 void socket::on_connected() {
   state_ = state::open;
   if (extras_.no_delay) set_no_delay(true);
-  if (extras_.keep_alive) set_keep_alive(true, extras_.keep_alive_initial_delay);
+  apply_socket_options();
   cache_addresses();
   touch();
   start_io();
@@ -286,7 +311,8 @@ void socket::adopt(stream_socket s, bool paused) {
 }
 
 void socket::cache_addresses() {
-  if (auto r = io_.remote_endpoint()) remote_ = info_of(*r);
+  // A Unix socket's peer has no address in Node (remoteAddress undefined).
+  if (auto r = io_.remote_endpoint()) remote_ = r->is_unix() ? address_info{} : info_of(*r);
   if (auto l = io_.local_endpoint()) local_ = info_of(*l);
 }
 
@@ -392,40 +418,7 @@ socket& socket::set_encoding(std::string_view name) {
   return *this;
 }
 
-// ---- options ---------------------------------------------------------------
-
-socket& socket::set_keep_alive(bool enable, unsigned initial_delay_ms) {
-  if (io_.is_open()) io_.set_keep_alive(enable, std::chrono::seconds(initial_delay_ms / 1000));
-  return *this;
-}
-
-socket& socket::set_no_delay(bool no_delay) {
-  if (io_.is_open() && !is_unix_) io_.set_no_delay(no_delay);
-  return *this;
-}
-
-socket& socket::set_timeout(unsigned ms, std::function<void()> on_timeout) {
-  if (on_timeout) once<"timeout">([cb = std::move(on_timeout)] { cb(); });
-  timeout_ms_ = ms;
-  if (ms == 0) {
-    if (idle_timer_) idle_timer_->cancel();
-    return *this;
-  }
-  if (!idle_timer_) idle_timer_.emplace(loop_, [this] {
-    if (!destroyed_) emit<"timeout">();
-  });
-  idle_timer_->expires_after(std::chrono::milliseconds(ms));
-  return *this;
-}
-
-std::optional<unsigned> socket::timeout() const noexcept {
-  if (timeout_ms_ == 0) return std::nullopt;
-  return timeout_ms_;
-}
-
-void socket::touch() noexcept {
-  if (timeout_ms_) idle_timer_->expires_after(std::chrono::milliseconds(timeout_ms_));
-}
+// ---- ref / unref (the socket options are in socket_options.cpp) -----------
 
 socket& socket::ref() {
   referenced_ = true;
@@ -460,6 +453,7 @@ socket& socket::destroy() {
   if (destroyed_) return *this;
   destroyed_ = true;
   readable_ = writable_ = false;
+  destroyed_connecting_ = state_ == state::connecting;
   if (state_ == state::connecting) state_ = state::closed;
   stop_connect_attempts();  // auto_select_family: close every attempt
   if (idle_timer_) idle_timer_->cancel();
@@ -470,8 +464,7 @@ socket& socket::destroy() {
   }
   read_wakeup_.notify();
   write_wakeup_.notify();
-  fail_writes(error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED),
-                               "Cannot call write after a stream was destroyed"));
+  pending_.clear();  // never sent; the callbacks fail after `error`, before `close`
   if (workers_ == 0) schedule_close();
   return *this;
 }
@@ -494,6 +487,9 @@ socket& socket::destroy_soon() {
 
 socket& socket::reset_and_destroy() {
   if (is_unix_) throw error(errc::ERR_INVALID_HANDLE_TYPE, "This handle type cannot be sent");
+  // Node: with no handle (never connected) there is nothing to reset.
+  if (state_ == state::idle || (state_ == state::closed && !io_.is_open()))
+    return destroy(error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED), "Socket is closed"));
   reset_on_close_ = true;
   return destroy();
 }
@@ -518,6 +514,7 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
   try {
     const bool had_error = self->error_.has_value();
     if (had_error) self->emit<"error">(*self->error_);
+    self->fail_writes();  // Node: `error`, then the callbacks of unsent writes, then `close`
     self->emit<"close">(had_error);
   } catch (...) {
     self->loop_.report_exception(std::current_exception());

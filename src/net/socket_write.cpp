@@ -4,22 +4,35 @@
 // writes allocates nothing); the writer coroutine swaps it with `in_flight_`
 // and hands all of it to the kernel in one call. Callbacks remember the
 // offset their data ends at and run once that much has gone out.
+#include <coronet/error.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/net/string_encoder.hpp>
 
+#include <utility>
+
 namespace coronet::net {
+
+namespace {
+error_info stream_destroyed() {
+  return error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED), "Cannot call write after a stream was destroyed");
+}
+}  // namespace
 
 bool socket::write(std::string_view data, write_callback cb) {
   if (ending_ || finished_ || destroyed_) {
-    auto e = destroyed_ ? error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED),
-                                           "Cannot call write after a stream was destroyed")
-                        : error_info::node(make_error_code(errc::ERR_STREAM_WRITE_AFTER_END), "write after end");
+    // After the peer's FIN, with allowHalfOpen false, Node's writeAfterFIN
+    // says EPIPE rather than the vaguer "write after end".
+    const bool after_fin = read_ended_ && !options_.allow_half_open;
+    auto e = destroyed_ ? stream_destroyed()
+             : after_fin
+                 ? error_info::node(errno_code(EPIPE), "This socket has been ended by the other party")
+                 : error_info::node(make_error_code(errc::ERR_STREAM_WRITE_AFTER_END), "write after end");
     // Node calls back (and errors) asynchronously, never inside write().
     auto self = shared_from_this();
-    loop_.post([self, e, cb = std::move(cb)] {
+    loop_.post([self, e, cb = std::move(cb), fatal = !destroyed_] {
       if (cb) cb(&e);
-      if (e.code == "ERR_STREAM_WRITE_AFTER_END") self->destroy(e);
+      if (fatal) self->destroy(e);
     });
     return false;
   }
@@ -46,8 +59,23 @@ void socket::queue_write(std::string_view data, write_callback cb) {
 
 socket& socket::end(std::function<void()> on_finish) { return end(std::string_view(), std::move(on_finish)); }
 
+socket& socket::end(std::string_view text, std::string_view encoding_name, std::function<void()> on_finish) {
+  auto enc = parse_encoding(encoding_name);
+  if (!enc) throw error(errc::ERR_UNKNOWN_ENCODING, "Unknown encoding: " + std::string(encoding_name));
+  if (*enc == encoding::utf8 || text.empty()) return end(text, std::move(on_finish));
+  encoded_.clear();
+  encode(text, *enc, encoded_);
+  return end(std::string_view(encoded_), std::move(on_finish));
+}
+
 socket& socket::end(std::string_view data, std::function<void()> on_finish) {
-  if (on_finish) once<"finish">([cb = std::move(on_finish)] { cb(); });
+  if (on_finish) {
+    if (finished_ || destroyed_) {
+      loop_.post([self = shared_from_this(), cb = std::move(on_finish)] { cb(); });  // Node calls back still
+    } else {
+      end_callbacks_.push_back(std::move(on_finish));
+    }
+  }
   if (ending_ || destroyed_) return *this;
   if (!data.empty()) queue_write(data, {});
   ending_ = true;
@@ -82,15 +110,16 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
       in_flight_.clear();
       auto done = std::move(in_flight_callbacks_);
       in_flight_callbacks_.clear();
+      // Node's afterWrite: `drain` first, then the callbacks of these writes.
+      if (need_drain_ && writable_length() < options_.high_water_mark) {
+        need_drain_ = false;
+        emit<"drain">();
+      }
       for (auto& [end_offset, cb] : done) cb(nullptr);
       // Keep the vector's capacity for the next batch when nobody swapped in.
       if (in_flight_callbacks_.empty()) {
         done.clear();
         in_flight_callbacks_ = std::move(done);
-      }
-      if (need_drain_ && writable_length() < options_.high_water_mark && !destroyed_) {
-        need_drain_ = false;
-        emit<"drain">();
       }
       continue;
     }
@@ -98,22 +127,35 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
     finished_ = true;
     writable_ = false;
     io_.shutdown();
+    for (auto& cb : std::exchange(end_callbacks_, {})) cb();  // end(cb) before `finish`, as in Node
+    if (destroyed_) break;
     emit<"finish">();
     if (!destroyed_ && (read_ended_ || destroy_after_finish_)) destroy();
   }
   worker_done();
 }
 
-void socket::fail_writes(const error_info& e) {
-  auto fail = [&](auto& callbacks) {
+// At `close`: the callbacks of writes that never went out fail, as Node's
+// do: ERR_SOCKET_CLOSED_BEFORE_CONNECTION when destroyed while connecting,
+// ECANCELED for the write the kernel had, ERR_STREAM_DESTROYED otherwise.
+// An end(cb) that never finished is called too (Node calls it with the error).
+void socket::fail_writes() {
+  const auto queued = destroyed_connecting_
+                          ? error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
+                                             "Socket closed before the connection was established")
+                          : stream_destroyed();
+  const auto cancelled = error_info::system(errno_code(ECANCELED), "write");
+  auto fail = [](auto& callbacks, const error_info& e) {
     auto list = std::move(callbacks);
     callbacks.clear();
     for (auto& [offset, cb] : list) cb(&e);
   };
-  // The writer may be suspended on in_flight_; its callbacks fail too.
-  fail(in_flight_callbacks_);
-  fail(pending_callbacks_);
+  // The writer may have been suspended on in_flight_.
+  fail(in_flight_callbacks_, in_flight_.empty() ? queued : cancelled);
+  fail(pending_callbacks_, queued);
   pending_.clear();
+  in_flight_.clear();
+  for (auto& cb : std::exchange(end_callbacks_, {})) cb();
 }
 
 std::shared_ptr<socket> socket::pipe(std::shared_ptr<socket> destination) {

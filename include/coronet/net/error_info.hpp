@@ -27,6 +27,7 @@ struct error_info {
   // auto_select_family's connection attempts failed (code is then the first
   // one's code and message is empty, as in Node). Empty otherwise.
   std::vector<error_info> errors{};
+  std::string name = "Error";  // Node's err.name: "Error", "AbortError", "AggregateError"
 
   int errno_value() const noexcept { return -ec.value(); }  // Node's err.errno (negative)
 
@@ -36,6 +37,9 @@ struct error_info {
                            std::optional<int> port = std::nullopt);
   // One of node:net's own errors with Node's message text.
   static error_info node(std::error_code ec, std::string message);
+  // Node's AbortError: what a stop request (Node's AbortSignal) destroys
+  // with; code "ABORT_ERR", name "AbortError".
+  static error_info abort();
 };
 
 }  // namespace coronet::net

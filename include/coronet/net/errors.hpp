@@ -33,6 +33,7 @@ enum class errc {
   ERR_SOCKET_BAD_BUFFER_SIZE,
   ERR_SOCKET_HANDLE_ADOPTED,
   ERR_UNKNOWN_ENCODING,
+  ABORT_ERR,  // Node's AbortError (name "AbortError")
 };
 
 // The category is named "node:net"; message(v) is the code's name, e.g.

@@ -20,6 +20,7 @@
 #include <coronet/task.hpp>
 #include <coronet/timer.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -68,7 +69,17 @@ struct socket_options {
   bool writable = true;          // with fd: may write
   std::stop_token signal{};        // a stop request destroys the socket (AbortError)
   std::optional<onread_options> onread{};
-  std::size_t high_water_mark = 16 * 1024;
+  std::size_t high_water_mark = 64 * 1024;  // Node 26's writable default
+};
+
+// socket.setKeepAlive({enable, initialDelay, interval, count}), in
+// milliseconds (the kernel takes whole seconds, rounded down). A value of 0
+// leaves that setting at the system's default.
+struct keep_alive_options {
+  bool enable = false;
+  unsigned initial_delay = 0;  // TCP_KEEPIDLE
+  unsigned interval = 1000;    // TCP_KEEPINTVL
+  unsigned count = 10;         // TCP_KEEPCNT
 };
 
 // One address a lookup found: Node's { address, family }, family 4 or 6.
@@ -140,6 +151,7 @@ struct connect_options {
   bool keep_alive = false;
   unsigned keep_alive_initial_delay = 0;  // milliseconds
   std::optional<unsigned> timeout{};        // set_timeout(ms) once the socket exists
+  std::optional<int> type_of_service{};     // IP_TOS / IPV6_TCLASS once connected (0..255)
   const ::coronet::net::block_list* block_list = nullptr;
   // Happy Eyeballs: resolve every address and try them, families
   // interleaved (first family first), each attempt but the last given
@@ -210,13 +222,17 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Buffer.from(text, encoding) makes them ("hex", "base64", "latin1", ...).
   // Throws ERR_UNKNOWN_ENCODING for a name Node does not know.
   bool write(std::string_view text, std::string_view encoding, write_callback cb = {});
+  // `on_finish` runs once our FIN is out, before the `finish` listeners; on a
+  // socket that has already finished it still runs (in the next turn).
   socket& end(std::function<void()> on_finish = {});
   socket& end(std::string_view data, std::function<void()> on_finish = {});
+  socket& end(std::string_view text, std::string_view encoding, std::function<void()> on_finish = {});
 
   socket& destroy();
   socket& destroy(error_info error);
   socket& destroy_soon();
-  // RST instead of FIN. Throws ERR_INVALID_HANDLE_TYPE on a Unix socket.
+  // RST instead of FIN. Throws ERR_INVALID_HANDLE_TYPE on a Unix socket; on a
+  // socket that never connected it destroys with ERR_SOCKET_CLOSED.
   socket& reset_and_destroy();
 
   socket& pause();
@@ -226,11 +242,24 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Throws ERR_UNKNOWN_ENCODING-style errors for names Node rejects.
   socket& set_encoding(std::string_view encoding);
 
-  socket& set_keep_alive(bool enable = false, unsigned initial_delay_ms = 0);
+  // Before connecting, the settings are kept and applied once connected.
+  socket& set_keep_alive(bool enable = false, unsigned initial_delay_ms = 0, unsigned interval_ms = 1000,
+                         unsigned count = 10);
+  socket& set_keep_alive(keep_alive_options options);
   socket& set_no_delay(bool no_delay = true);
-  // 0 turns it off. Resetting on activity costs no system call.
-  socket& set_timeout(unsigned ms, std::function<void()> on_timeout = {});
-  std::optional<unsigned> timeout() const noexcept;
+  // IP_TOS (IPv4) or IPV6_TCLASS (IPv6), 0..255, else ERR_OUT_OF_RANGE.
+  // Before connecting the value is kept and applied once connected.
+  socket& set_type_of_service(int tos);
+  int get_type_of_service() const;
+  // 0 turns it off; negative, NaN or infinite throws ERR_OUT_OF_RANGE.
+  // Resetting on activity costs no system call.
+  socket& set_timeout(double ms, std::function<void()> on_timeout = {});
+  template <class Rep, class Period>
+  socket& set_timeout(std::chrono::duration<Rep, Period> d, std::function<void()> on_timeout = {}) {
+    return set_timeout(std::chrono::duration<double, std::milli>(d).count(), std::move(on_timeout));
+  }
+  // Node's socket.timeout: unset until set_timeout, then its value (0 too).
+  std::optional<double> timeout() const noexcept { return timeout_ms_; }
 
   socket& ref();
   socket& unref();
@@ -248,7 +277,9 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::string local_family() const { return local_.family; }
 
   std::uint64_t bytes_read() const noexcept { return bytes_read_; }
-  std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+  // Node's bytesWritten: what the kernel took plus what is queued, so it
+  // counts a write() at once.
+  std::uint64_t bytes_written() const noexcept { return bytes_written_ + writable_length(); }
   std::size_t writable_length() const noexcept { return pending_.size() + in_flight_.size(); }
   std::size_t writable_high_water_mark() const noexcept { return options_.high_water_mark; }
   bool connecting() const noexcept { return state_ == state::connecting; }
@@ -291,7 +322,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   void worker_done() noexcept;
   void schedule_close() noexcept;
   static void emit_close(coronet::detail::io_op* op) noexcept;
-  void fail_writes(const error_info& e);
+  void fail_writes();
+  void apply_socket_options();
   void hold_loop();
   void cache_addresses();
   void watch_signal();
@@ -311,6 +343,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool referenced_ = true;
   bool reset_on_close_ = false;
   bool destroy_after_finish_ = false;  // destroy_soon(): close once the FIN is out
+  bool destroyed_connecting_ = false;  // destroy() came before the connection was made
   int workers_ = 0;           // live reader/writer/connect coroutines
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
@@ -326,8 +359,14 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::string decoded_{};
   std::string encoded_{};  // write(text, encoding) scratch
 
+  std::vector<std::function<void()>> end_callbacks_{};  // end(cb): run before `finish`
+
   std::optional<deadline> idle_timer_{};
-  unsigned timeout_ms_ = 0;
+  std::optional<double> timeout_ms_{};
+  std::chrono::nanoseconds idle_{0};  // timeout_ms_ as the timer takes it; 0: off
+  std::optional<keep_alive_options> keep_alive_{};  // applied once connected
+  std::optional<int> type_of_service_{};             // ditto
+  unsigned connect_generation_ = 0;  // a connect() posted for the next turn belongs to this one
 
   address_info remote_;
   address_info local_;
@@ -345,8 +384,6 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
     std::string local_address;
     int local_port = 0;
     bool no_delay = false;
-    bool keep_alive = false;
-    unsigned keep_alive_initial_delay = 0;
   } extras_{};
   int bound_fd_ = -1;  // a bound_socket adopted through socket_options::handle
   std::shared_ptr<detail::connect_race> race_{};  // auto_select_family's attempts

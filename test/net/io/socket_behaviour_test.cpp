@@ -56,7 +56,7 @@ TEST_CASE("set_timeout(0) turns the timeout off") {
     c->on<"timeout">([&] { ++timeouts; });
     c->set_timeout(20);
     c->set_timeout(0);
-    CHECK_FALSE(c->timeout().has_value());
+    CHECK(c->timeout() == 0.0);  // Node 26: socket.timeout reads 0, not undefined
     spawn(l, [&l, c, srv]() -> task<void> {
       co_await sleep_for(l, 60ms);
       c->destroy();
@@ -177,7 +177,7 @@ TEST_CASE("destroy emits close(false) once and fails pending writes") {
   test::run_bounded(l);
   CHECK(closes == 1);
   CHECK(errors == 0);
-  CHECK(write_error == "ERR_STREAM_DESTROYED");
+  CHECK(write_error == "ERR_SOCKET_CLOSED_BEFORE_CONNECTION");  // destroyed while connecting, as Node 26
 }
 
 TEST_CASE("set_encoding utf8 keeps a character split across chunks whole") {
@@ -271,7 +271,7 @@ TEST_CASE("a stop request on the signal destroys the socket with an abort error"
     c->on<"close">([&](bool) { srv->close(); });
   });
   test::run_bounded(l);
-  CHECK(code == "ECANCELED");
+  CHECK(code == "ABORT_ERR");
 }
 
 TEST_CASE("onread receives into the caller's buffer and false pauses") {
