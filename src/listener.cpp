@@ -6,6 +6,7 @@
 #include "socket_util.hpp"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,7 +70,14 @@ result<listener> listener::adopt(loop& l, int fd) {
 }
 
 void listener::close() noexcept {
-  if (auto* h = std::exchange(handle_, nullptr)) h->loop->close_handle(h);
+  auto* h = std::exchange(handle_, nullptr);
+  if (!h) return;
+  // TRICKY: an accept the kernel holds (io_uring's multishot) keeps the file
+  // open until its cancellation completes, a loop turn later; meanwhile the
+  // socket would still take connections into its backlog. shutdown() stops
+  // listening now, so a new connection is refused at once.
+  if (h->fd >= 0) ::shutdown(h->fd, SHUT_RD);
+  h->loop->close_handle(h);
 }
 
 int listener::native_handle() const noexcept { return handle_ ? handle_->fd : -1; }

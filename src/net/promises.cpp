@@ -53,6 +53,12 @@ task<outcome<std::shared_ptr<socket>>> connect_task(loop& l, std::unique_ptr<con
 
 task<std::optional<error_info>> listen_task(server& srv, std::unique_ptr<server_listen_options> options) {
   coronet::detail::wakeup woken(srv.get_loop());
+  // A stop request on options.signal closes the server (Node's listen
+  // signal) and rejects this promise with an AbortError.
+  const std::stop_token signal = options->signal;
+  detail::stop_relay relay;
+  std::optional<std::stop_callback<std::function<void()>>> on_stop;
+  if (signal.stop_possible()) on_stop.emplace(signal, wake_on_stop(srv.get_loop(), relay.alive, woken));
   bool done = false;
   std::optional<error_info> failed;
   auto on_listening = srv.once<"listening">([&] {
@@ -69,9 +75,10 @@ task<std::optional<error_info>> listen_task(server& srv, std::unique_ptr<server_
     srv.off<"error">(on_error);
     std::rethrow_exception(thrown);
   }
-  while (!done) co_await woken;
+  while (!done && !signal.stop_requested()) co_await woken;
   srv.off<"listening">(on_listening);
   srv.off<"error">(on_error);
+  if (!done) co_return error_info::abort();
   co_return failed;
 }
 

@@ -33,6 +33,50 @@ error_info listen_error(std::error_code ec, std::string_view address, std::optio
 }
 
 std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+
+// util.inspect of a string: 'text', control characters as \n or \x00.
+std::string inspect_text(std::string_view s) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out = "'";
+  for (unsigned char c : s) {
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + '\'';
+}
+
+// util.inspect of the listen options that were set, for Node's messages:
+// { host: '127.0.0.1' }, { path: '\x00name', readableAll: true }.
+std::string inspect_options(const server_listen_options& o) {
+  std::vector<std::string> fields;
+  if (o.port) fields.push_back("port: " + std::to_string(*o.port));
+  if (!o.host.empty()) fields.push_back("host: " + inspect_text(o.host));
+  if (!o.path.empty()) fields.push_back("path: " + inspect_text(o.path));
+  if (o.backlog != 511) fields.push_back("backlog: " + std::to_string(o.backlog));
+  if (o.exclusive) fields.push_back("exclusive: true");
+  if (o.ipv6_only) fields.push_back("ipv6Only: true");
+  if (o.reuse_port) fields.push_back("reusePort: true");
+  if (o.readable_all) fields.push_back("readableAll: true");
+  if (o.writable_all) fields.push_back("writableAll: true");
+  if (fields.empty()) return "{}";
+  std::string out = "{ ";
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + fields[i];
+  return out + " }";
+}
 }  // namespace
 
 server::server(private_tag, loop& l, server_options options) : loop_(l), options_(options) {
@@ -71,16 +115,25 @@ server& server::listen_path(std::string path, std::function<void()> on_listening
   return listen(server_listen_options{.path = std::move(path)}, std::move(on_listening));
 }
 
+server& server::listen(std::function<void()> on_listening) {
+  return listen(server_listen_options{.port = 0}, std::move(on_listening));
+}
+
 server& server::listen(server_listen_options o, std::function<void()> on_listening) {
-  if (listening_ || accepting_)
+  if (listening_ || binding_)
     throw error(errc::ERR_SERVER_ALREADY_LISTEN, "Listen method has been called more than once without closing.");
-  if (o.path.empty() && !o.port) o.port = 0;  // listen() with no port: any free port
+  if (!o.handle && o.path.empty() && !o.port)
+    throw error(errc::ERR_INVALID_ARG_VALUE, "The argument 'options' must have the property \"port\" or \"path\". "
+                                             "Received " + inspect_options(o));
+  if (!o.path.empty() && o.path.front() == '\0' && (o.readable_all || o.writable_all))
+    throw error(errc::ERR_INVALID_ARG_VALUE,  // (sic: Node's message has the typo)
+                "The argument 'options' can not set readableAll or writableAllt to true when path is abstract "
+                "unix socket. Received " + inspect_options(o));
   if (o.port && (*o.port < 0 || *o.port > 65535))
     throw error(errc::ERR_SOCKET_BAD_PORT,
                 "options.port should be >= 0 and < 65536. Received type number (" + std::to_string(*o.port) + ").");
   if (on_listening) once<"listening">([cb = std::move(on_listening)] { cb(); });
-  closing_ = false;
-  accepting_ = true;  // a listen is in progress
+  binding_ = true;
   if (o.signal.stop_possible()) {
     auto w = weak_from_this();
     signal_watch_.emplace(o.signal, std::function<void()>([w] {
@@ -90,18 +143,32 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
                           }));
   }
 
+  if (!o.handle && o.path.empty() && !o.host.empty()) {
+    // Node looks the host up first, even an IP: the bind comes a turn later.
+    loop_.post([self = shared_from_this(), o = std::move(o)] { self->listen_now(o); });
+    return *this;
+  }
+  listen_now(o);
+  return *this;
+}
+
+void server::listen_now(const server_listen_options& o) {
+  if (o.signal.stop_requested()) {  // aborted before the bind: never listen
+    binding_ = false;
+    return;
+  }
   if (o.handle) {
     listen_adopted(*o.handle, o);
-    return *this;
+    return;
   }
   if (!o.path.empty()) {
     auto at = endpoint::unix_path(o.path);
     if (!at) {
       fail_listen(listen_error(at.ec, o.path, std::nullopt));
-      return *this;
+      return;
     }
     bind_and_listen(*at, o, o.path);
-    return *this;
+    return;
   }
   if (o.host.empty()) {
     // Node: [::] with IPv4 too where IPv6 exists, else 0.0.0.0.
@@ -109,11 +176,11 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
     bool v6 = bool(probe);
     bind_and_listen(endpoint::any(v6 ? AF_INET6 : AF_INET, static_cast<std::uint16_t>(*o.port)), o,
                     v6 ? "::" : "0.0.0.0");
-    return *this;
+    return;
   }
   if (is_ip(o.host)) {
     bind_and_listen(*endpoint::ip(o.host, static_cast<std::uint16_t>(*o.port)), o, o.host);
-    return *this;
+    return;
   }
   auto self = shared_from_this();
   detail::resolve(loop_, o.host, 0, 0, [self, o](const error_info* err, std::vector<detail::resolved> found) {
@@ -121,7 +188,6 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
     self->bind_and_listen(*endpoint::ip(found.front().address, static_cast<std::uint16_t>(*o.port)), o,
                           found.front().address);
   });
-  return *this;
 }
 
 void server::bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text) {
@@ -169,18 +235,21 @@ void server::listen_adopted(bound_socket& bound, const server_listen_options& o)
 }
 
 void server::start_listening() {
+  binding_ = false;
   listening_ = true;
+  closing_ = false;
+  ++generation_;
   self_ = shared_from_this();
   if (referenced_) hold_ = keep_alive(loop_);
   else listener_.unref();
   spawn(loop_, accept_task(self_));
-  loop_.post([self = self_] {
-    if (self->listening_) self->emit<"listening">();
+  loop_.post([self = self_, generation = generation_] {
+    if (self->listening_ && self->generation_ == generation) self->emit<"listening">();
   });
 }
 
 void server::fail_listen(error_info e) {
-  accepting_ = false;
+  binding_ = false;
   // As in Node, the error arrives asynchronously and listen may be retried.
   loop_.post([self = shared_from_this(), e = std::move(e)] { self->emit<"error">(e); });
 }
@@ -188,9 +257,12 @@ void server::fail_listen(error_info e) {
 // ---- accepting -------------------------------------------------------------
 
 task<void> server::accept_task(std::shared_ptr<server> /*keeps us alive*/) {
-  while (listening_) {
+  // After close() a new listen() may run while this loop's accept is still
+  // being cancelled; the generation tells this loop it is no longer the one.
+  const unsigned generation = generation_;
+  while (listening_ && generation == generation_) {
     auto [ec, s] = co_await listener_.accept();
-    if (!listening_) break;
+    if (!listening_ || generation != generation_) break;
     if (ec) {
       if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) break;
       emit<"error">(error_info::system(ec, "accept"));
@@ -198,7 +270,6 @@ task<void> server::accept_task(std::shared_ptr<server> /*keeps us alive*/) {
     }
     take(std::move(s));
   }
-  accepting_ = false;
 }
 
 void server::take(stream_socket s) {
@@ -241,13 +312,14 @@ void server::take(stream_socket s) {
 // ---- closing ---------------------------------------------------------------
 
 server& server::close(std::function<void(const error_info*)> on_close) {
+  // Node: this.once('close', cb), so it runs in order with the listeners.
   if (!listening_) {
-    // Node: the callback gets ERR_SERVER_NOT_RUNNING when `close` is emitted.
     auto e = error_info::node(make_error_code(errc::ERR_SERVER_NOT_RUNNING), "Server is not running.");
-    if (on_close) close_callbacks_.push_back([cb = std::move(on_close), e](const error_info*) { cb(&e); });
+    if (on_close) once<"close">([cb = std::move(on_close), e] { cb(&e); });
   } else {
-    if (on_close) close_callbacks_.push_back(std::move(on_close));
+    if (on_close) once<"close">([cb = std::move(on_close)] { cb(nullptr); });
     listening_ = false;
+    ++generation_;
     listener_.close();  // the pending accept ends with ECANCELED
     if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
     unix_path_.clear();
@@ -262,15 +334,14 @@ void server::maybe_closed() {
   if (!closing_ || listening_ || connections_ > 0) return;
   closing_ = false;
   loop_.post([self = shared_from_this()] {
-    auto callbacks = std::move(self->close_callbacks_);
-    self->close_callbacks_.clear();
     self->emit<"close">();
-    for (auto& cb : callbacks) cb(nullptr);
-    self->hold_.reset();
-    self->self_.reset();
     // As with sockets: a closed server drops its listeners (breaking cycles
-    // through listeners that captured it) unless one of them listened again.
-    if (!self->listening_ && !self->accepting_) self->remove_all_listeners();
+    // through listeners that captured it) unless it listens again.
+    if (!self->listening_ && !self->binding_) {
+      self->hold_.reset();
+      self->self_.reset();
+      self->remove_all_listeners();
+    }
   });
 }
 

@@ -9,7 +9,8 @@
 //     auto args = co_await net::promises::once<"connect">(*sock);  // events.once
 //
 // Every wait takes a std::stop_token where Node takes a `signal`; a stop
-// request ends it early with ECANCELED (an error, or an empty result).
+// request ends it early: connect and listen with an AbortError
+// (code "ABORT_ERR"), the waits with an empty result.
 #pragma once
 
 #include <coronet/detail/wakeup.hpp>

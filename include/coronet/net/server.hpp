@@ -31,7 +31,7 @@ class block_list;
 
 struct server_options {
   bool allow_half_open = false;
-  std::size_t high_water_mark = 16 * 1024;
+  std::size_t high_water_mark = 64 * 1024;  // Node 26's writable default
   bool pause_on_connect = false;
   bool no_delay = false;
   bool keep_alive = false;
@@ -86,6 +86,11 @@ class server : public server_events, public std::enable_shared_from_this<server>
   // Node's listen forms. Errors (EADDRINUSE, EACCES, ...) arrive as an
   // `error` event, after which listen may be called again; listening twice
   // throws ERR_SERVER_ALREADY_LISTEN.
+  // listen(): any free port on [::] (or 0.0.0.0), bound at once.
+  server& listen(std::function<void()> on_listening = {});
+  // Options with neither port nor path (nor handle) throw ERR_INVALID_ARG_VALUE.
+  // With a host (even an IP), binding waits for the next turn as Node's
+  // lookup does: until `listening`, listening() is false and address() empty.
   server& listen(server_listen_options options, std::function<void()> on_listening = {});
   server& listen(int port, std::string host = {}, int backlog = 511, std::function<void()> on_listening = {});
   server& listen(int port, std::function<void()> on_listening);
@@ -96,8 +101,10 @@ class server : public server_events, public std::enable_shared_from_this<server>
     return listen_path(std::string(std::string_view(path)), std::move(on_listening));
   }
 
-  // Stops accepting; `close` follows once every connection has closed. The
-  // callback gets ERR_SERVER_NOT_RUNNING when the server was not listening.
+  // Stops accepting at once (a new connection is refused; listen() may be
+  // called again straight away); `close` follows once every connection has
+  // closed. The callback is a `close` listener (once), so it runs in order
+  // with the others; it gets ERR_SERVER_NOT_RUNNING when not listening.
   server& close(std::function<void(const error_info*)> on_close = {});
 
   server_address address() const;
@@ -107,6 +114,9 @@ class server : public server_events, public std::enable_shared_from_this<server>
 
   // 0 drops every connection; unset (the default) accepts all.
   std::optional<std::size_t> max_connections{};
+  // Node's dropMaxConnection only matters in cluster mode, which coronet
+  // does not have: past max_connections a connection is always dropped.
+  bool drop_max_connection = false;
 
   server& ref();
   server& unref();
@@ -118,6 +128,7 @@ class server : public server_events, public std::enable_shared_from_this<server>
   void fail_listen(error_info e);
   void listen_adopted(bound_socket& bound, const server_listen_options& o);
   void start_listening();
+  void listen_now(const server_listen_options& o);
   task<void> accept_task(std::shared_ptr<server> self);
   void take(stream_socket s);
   void maybe_closed();
@@ -128,11 +139,11 @@ class server : public server_events, public std::enable_shared_from_this<server>
   bool listening_ = false;
   bool closing_ = false;
   bool referenced_ = true;
-  bool accepting_ = false;
+  bool binding_ = false;         // listen() called, not yet listening or failed
+  unsigned generation_ = 0;      // one per listen: an old accept loop winding down stops
   std::string unix_path_{};  // a filesystem path we created and must unlink
   std::string pipe_name_{};  // what address() reports for IPC
   std::size_t connections_ = 0;
-  std::vector<std::function<void(const error_info*)>> close_callbacks_;
   std::shared_ptr<server> self_{};  // while listening or closing
   keep_alive hold_;
   std::optional<std::stop_callback<std::function<void()>>> signal_watch_;
