@@ -110,8 +110,9 @@ void connect_race::start_next() {
     ++live_;
     ++socket_.workers_;
     spawn(socket_.get_loop(), run(socket_.shared_from_this(), keep, index, std::move(opened.value), *to));
-    // Every attempt but the last gets the attempt delay to itself.
-    if (next_ < attempts_.size()) delay_timer_.expires_after(delay_);
+    // Every attempt but the last gets the attempt delay to itself; under
+    // race the last one's delay bounds the whole race (give_up_if_stalled).
+    if (next_ < attempts_.size() || mode_ == eyeballs::race) delay_timer_.expires_after(delay_);
     return;
   }
   if (!done_ && live_ == 0) fail_all();
@@ -129,6 +130,11 @@ void connect_race::on_delay() {
   if (done_ || next_ == 0) return;
   auto keep = shared_from_this();
   const std::size_t index = next_ - 1;
+  if (next_ == attempts_.size()) {  // the last attempt's delay (race only)
+    last_delay_passed_ = true;
+    give_up_if_stalled();
+    return;
+  }
   const lookup_address target = attempts_[index].target;
   socket_.emit<"connectionAttemptTimeout">(target.address, port_, target.family);
   if (done_ || socket_.destroyed_) return;
@@ -164,7 +170,24 @@ void connect_race::on_done(std::size_t index, std::error_code ec, stream_socket 
     start_next();
   } else if (next_ == attempts_.size() && live_ == 0) {
     fail_all();
+  } else {
+    give_up_if_stalled();
   }
+}
+
+// The race's bound: once the last attempt has had its delay and every
+// other attempt has failed, the last one is given up (ETIMEDOUT) and the
+// aggregate error follows, instead of waiting out the kernel's connect
+// timeout on a black-holed address.
+void connect_race::give_up_if_stalled() {
+  const std::size_t last = attempts_.size() - 1;
+  if (done_ || !last_delay_passed_ || live_ != 1 || attempts_[last].st != state::pending) return;
+  attempts_[last].st = state::abandoned;
+  --live_;
+  const lookup_address target = attempts_[last].target;
+  errors_.push_back(error_info::system(errno_code(ETIMEDOUT), "connect", target.address, port_));
+  attempts_[last].stop.request_stop();
+  fail_all();
 }
 
 void connect_race::attempt_failed(std::size_t index, error_info e) {

@@ -5,7 +5,9 @@
 // when the attempt delay passes gets company: under eyeballs::race the next
 // attempt starts and both go on, the first to connect wins; under
 // eyeballs::abandon (Node) the late attempt is closed first. A failure
-// starts the next attempt at once. The winner's stream_socket becomes the
+// starts the next attempt at once. Under race the whole race is bounded:
+// one attempt delay after the last attempt started, once every other has
+// failed, the last is given up (ETIMEDOUT in the aggregate). The winner's stream_socket becomes the
 // socket's; every other attempt is cancelled and its descriptor closed.
 #pragma once
 
@@ -47,6 +49,7 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
   void attempt_failed(std::size_t index, error_info e);
   void win(stream_socket s);
   void fail_all();
+  void give_up_if_stalled();
   task<void> run(std::shared_ptr<socket> owner, std::shared_ptr<connect_race> self, std::size_t index,
                  stream_socket s, endpoint to);
 
@@ -59,6 +62,7 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
   std::size_t next_ = 0;  // the first attempt not yet started
   int live_ = 0;          // started, still pending, not abandoned
   bool done_ = false;     // won, failed or cancelled: late completions only close
+  bool last_delay_passed_ = false;  // race: the last attempt has had its delay
   deadline delay_timer_;
   std::vector<error_info> errors_;
 };

@@ -279,6 +279,32 @@ TEST_CASE("abandon (Node): the same slow first address is given up, and the erro
   CHECK(slow.accepted.size() <= 1);  // at most the filler: the abandoned attempt never arrived
 }
 
+TEST_CASE("race is bounded: one delay after the last attempt started, with the rest failed, ETIMEDOUT") {
+  loop l;
+  black_hole slow(l, "127.0.0.2", 0);
+  std::vector<std::string> log;
+  net::error_info seen;
+  net::connect_options o{.port = slow.port(), .host = "slow.test", .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 50, .happy_eyeballs = net::eyeballs::race};
+  o.lookup = answer_with(l, {{"127.0.0.3", 4}, {"127.0.0.2", 4}});  // refused, then the black hole
+  auto c = net::connect(l, o);
+  record(*c, log);
+  const auto started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  c->on<"error">([&](const net::error_info& e) {
+    seen = e;
+    took = std::chrono::steady_clock::now() - started;
+  });
+  c->on<"close">([&](bool) { slow.close(); });
+  test::run_bounded(l, 5s);
+  CHECK(log == std::vector<std::string>{"attempt 127.0.0.3 v4", "failed 127.0.0.3 ECONNREFUSED", "attempt 127.0.0.2 v4"});
+  CHECK(seen.name == "AggregateError");
+  REQUIRE(seen.errors.size() == 2);
+  CHECK(seen.errors[1].code == "ETIMEDOUT");
+  CHECK(took >= 50ms);
+  CHECK(took < 1s);  // not the kernel's connect timeout
+}
+
 TEST_CASE("destroy() mid-race closes every attempt's descriptor") {
   const int fds_before = test::open_fd_count();
   {
