@@ -163,6 +163,21 @@ struct block_list::impl {
   }
 
   void add(const rule& r) {
+    // Node 26 keeps one rule per address: the same address again (1.1.1.1
+    // or ::ffff:1.1.1.1, they share a key) takes the old rule's place.
+    if (r.type == kind::address) {
+      for (bool v6 : {false, true}) {
+        auto found = by_rule.find({kind::address, {r.first.key, v6}, {}, 0});
+        if (found == by_rule.end()) continue;
+        auto at = found->second;
+        by_rule.erase(found);
+        apply(*at, -1);
+        *at = r;
+        by_rule.emplace(r, at);
+        apply(r, +1);
+        return;
+      }
+    }
     rules.push_front(r);
     by_rule.emplace(r, rules.begin());
     apply(r, +1);
@@ -302,7 +317,10 @@ bool block_list::check(address_arg address, std::string_view family) const noexc
 std::vector<std::string> block_list::rules() const {
   std::vector<std::string> out;
   out.reserve(impl_->rules.size());
+  // Node 26 lists addresses, then subnets, then ranges, each newest first.
+  for (kind k : {kind::address, kind::subnet, kind::range})
   for (const auto& r : impl_->rules) {
+    if (r.type != k) continue;
     std::string family = r.first.v6 ? "IPv6 " : "IPv4 ";
     switch (r.type) {
       case kind::address: out.push_back("Address: " + family + text_of(r.first)); break;
