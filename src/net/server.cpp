@@ -145,7 +145,10 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
 
   if (!o.handle && o.path.empty() && !o.host.empty()) {
     // Node looks the host up first, even an IP: the bind comes a turn later.
-    loop_.post([self = shared_from_this(), o = std::move(o)] { self->listen_now(o); });
+    // close() before then cancels it, as in Node (the generation moves on).
+    loop_.post([self = shared_from_this(), o = std::move(o), generation = generation_] {
+      if (self->binding_ && self->generation_ == generation) self->listen_now(o);
+    });
     return *this;
   }
   listen_now(o);
@@ -183,7 +186,9 @@ void server::listen_now(const server_listen_options& o) {
     return;
   }
   auto self = shared_from_this();
-  detail::resolve(loop_, o.host, 0, 0, [self, o](const error_info* err, std::vector<detail::resolved> found) {
+  detail::resolve(loop_, o.host, 0, 0, [self, o, generation = generation_](const error_info* err,
+                                                                           std::vector<detail::resolved> found) {
+    if (!self->binding_ || self->generation_ != generation) return;  // closed meanwhile
     if (err) return self->fail_listen(*err);
     self->bind_and_listen(*endpoint::ip(found.front().address, static_cast<std::uint16_t>(*o.port)), o,
                           found.front().address);
@@ -316,6 +321,10 @@ server& server::close(std::function<void(const error_info*)> on_close) {
   if (!listening_) {
     auto e = error_info::node(make_error_code(errc::ERR_SERVER_NOT_RUNNING), "Server is not running.");
     if (on_close) once<"close">([cb = std::move(on_close), e] { cb(&e); });
+    if (binding_) {  // a listen waiting for its lookup never happens
+      binding_ = false;
+      ++generation_;
+    }
   } else {
     if (on_close) once<"close">([cb = std::move(on_close)] { cb(nullptr); });
     listening_ = false;

@@ -76,6 +76,7 @@ std::string read_line(int fd) {
 }  // namespace
 
 TEST_CASE("a Node.js client talks to a coronet server, half-close included") {
+  node26();  // fails here, not inside a loop callback, when Node 26 is missing
   loop l;
   std::string server_got;
   std::shared_ptr<net::server> srv;

@@ -160,3 +160,15 @@ TEST_CASE("drop_max_connection is a plain setting; past max_connections connecti
   test::run_bounded(l);
   CHECK(drops == 1);
 }
+
+TEST_CASE("close() before a listen with a host has bound cancels the listen") {
+  loop l;
+  auto srv = net::create_server(l);
+  bool listened = false;
+  std::string callback;
+  srv->listen(0, "127.0.0.1", 511, [&] { listened = true; });
+  srv->close([&](const net::error_info* e) { callback = e ? e->code : "ok"; });
+  test::run_bounded(l);  // Node 26: cb ERR_SERVER_NOT_RUNNING, and the process exits
+  CHECK_FALSE(listened);
+  CHECK(callback == "ERR_SERVER_NOT_RUNNING");
+}
