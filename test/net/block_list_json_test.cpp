@@ -30,7 +30,7 @@ TEST_CASE("to_json is the rules as a JSON array of strings") {
   CHECK(list.to_json() == "[]");
   list.add_address("1.2.3.4");
   list.add_subnet("::", 64, "ipv6");
-  CHECK(list.to_json() == R"(["Subnet: IPv6 ::/64","Address: IPv4 1.2.3.4"])");
+  CHECK(list.to_json() == R"(["Address: IPv4 1.2.3.4","Subnet: IPv6 ::/64"])");  // Node 26's toJSON
 }
 
 TEST_CASE("from_json reads Node's documented example from strings and from JSON text") {

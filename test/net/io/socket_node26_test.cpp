@@ -47,7 +47,7 @@ TEST_CASE("bytes_written counts a write at once and restarts on reconnect") {
     c->connect(port, "127.0.0.1");
     c->write("1234567");
     seen.push_back(c->bytes_written());  // Node 26: bytesWritten 7 while connecting
-    c->on<"connect">([&, c, port] {
+    c->on<"connect">([&, c] {
       if (++connects == 1) {
         c->destroy();
         return;

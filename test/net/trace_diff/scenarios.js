@@ -77,7 +77,6 @@ const scenarios = {
       srv.on('close', () => log('server close listener 1'));
       srv.close((e) => log(`server close callback ${e ? e.code : 'ok'}`));
       srv.on('close', () => log('server close listener 2'));
-      srv.close((e) => log(`server second close callback ${e ? e.code : 'ok'}`));
     });
   },
   'write-after-end-epipe'() {

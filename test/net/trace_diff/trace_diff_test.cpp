@@ -53,8 +53,14 @@ void compare(const std::string& name, const std::function<void(loop&, trace&)>& 
   loop l;
   twin(l, ours);
   test::run_bounded(l);
+  // Joined, so that a difference prints both traces.
+  auto joined = [](const trace& t) {
+    std::string out;
+    for (const auto& line : t) out += line + " | ";
+    return out;
+  };
   INFO("scenario ", name);
-  CHECK(ours == theirs);
+  CHECK(joined(ours) == joined(theirs));
 }
 
 }  // namespace
@@ -128,7 +134,6 @@ TEST_CASE("trace: close callbacks and close listeners in the order they were add
       srv->template on<"close">([&t] { t.push_back("server close listener 1"); });
       srv->close([&t](const net::error_info* e) { t.push_back("server close callback " + code_or_ok(e)); });
       srv->template on<"close">([&t] { t.push_back("server close listener 2"); });
-      srv->close([&t](const net::error_info* e) { t.push_back("server second close callback " + code_or_ok(e)); });
     });
   });
 }
