@@ -50,7 +50,9 @@ const scenarios = {
   'client-ends-first'() {
     serve((s) => {
       s.setEncoding('utf8');
-      watch(s, 'server', ['data', 'end', 'finish', 'close']);
+      // Not the server's close: when it comes against the client's end is a
+      // race between two sockets, not part of either one's contract.
+      watch(s, 'server', ['data', 'end', 'finish']);
     }, (srv, port) => {
       const c = net.connect(port, '127.0.0.1', () => c.end('bye'));
       watch(c, 'client', socketEvents);

@@ -96,7 +96,6 @@ TEST_CASE("trace: the client ends first") {
       s.on<"data">([&t](std::string_view d) { t.push_back("server data " + std::string(d)); });
       s.on<"end">([&t] { t.push_back("server end"); });
       s.on<"finish">([&t] { t.push_back("server finish"); });
-      s.on<"close">([&t](bool e) { t.push_back(std::string("server close ") + (e ? "true" : "false")); });
     }, [&](auto srv, int port) {
       auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
       c->on<"connect">([&c = *c] { c.end("bye"); });
