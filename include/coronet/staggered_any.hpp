@@ -73,6 +73,7 @@ class [[nodiscard]] staggered_awaitable final : detail::group {
     if (factories_.empty()) throw std::invalid_argument("staggered_any of no children");
     children_.reserve(factories_.size());
     for (auto& f : factories_) children_.push_back(detail::run_factory(f, stop_.get_token()));
+    if (children_.size() > 1) pacer_ = pace(*this);  // made here, where running out of memory can throw
   }
   staggered_awaitable(const staggered_awaitable&) = delete;
   staggered_awaitable& operator=(const staggered_awaitable&) = delete;
@@ -84,7 +85,6 @@ class [[nodiscard]] staggered_awaitable final : detail::group {
     on_outer_stop_.emplace(outer_, stop_all{this});
     if (auto first = start_next()) first.resume();
     if (started_ < children_.size() && !over()) {  // someone has to start the rest on time
-      pacer_ = pace(*this);
       ++remaining_;
       pacer_.bind(*this, pacer_index()).resume();
     }
