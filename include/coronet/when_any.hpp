@@ -10,7 +10,8 @@
 // are. The first to finish wins: every other child gets a stop request (its
 // token fires, so coronet's I/O awaitables complete with ECANCELED), and the
 // parent resumes only after *every* started child has finished, so no child
-// frame outlives the co_await. The parent gets the winner's index and value.
+// frame outlives the co_await (a child that ignores its token holds the
+// parent until it ends). The parent gets the winner's index and value.
 // An exception counts as the child's completion: rethrown if that child won,
 // dropped if it lost. A stop request on `token` stops every child; the first
 // of them to finish still wins (typically with its ECANCELED result).
