@@ -1,10 +1,10 @@
 // proxy: a TCP and Unix socket proxy on coronet's coroutine core.
 //
 // Shows: connect with a timeout (a deadline firing a stop_token), then two
-// copy loops running together, each reading a chunk and writing it out before
-// it reads the next (so a slow reader slows the writer down instead of making
-// the proxy buffer without bound); half-close passed through; one side's error
-// ending the other; an idle timeout; one loop per thread with reuse_port; and
+// copy loops awaited together with when_all, each reading a chunk and writing
+// it out before it reads the next (so a slow reader slows the writer down
+// instead of making the proxy buffer without bound); half-close passed
+// through; one side's error ending the other; an idle timeout; one loop per thread with reuse_port; and
 // a clean stop on SIGINT/SIGTERM. Try it:
 //     ./echo --port 7000
 //     ./proxy --listen 8000 --to 127.0.0.1:7000      then   nc 127.0.0.1 8000
@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,8 +60,9 @@ task<result<stream_socket>> connect_within(loop& l, endpoint to, milliseconds ti
   co_return r;
 }
 
-// Both sockets of a proxied connection. Each direction holds a reference; the
-// last one to finish destroys it, which closes both sockets.
+// Both sockets of a proxied connection, and what stops both directions. It
+// lives in proxy()'s frame until both directions have ended, then closes both
+// sockets.
 // TRICKY: `stop` is requested from callbacks the session owns (shutdown, idle
 // timer). That is safe because a cancelled operation resumes its coroutine in
 // a later step of the loop, never inside request_stop().
@@ -86,8 +86,8 @@ struct session {
 
 // Copies `from` to `to` until the end of `from` (passed on as a FIN, and the
 // other direction goes on), an error or a stop (which ends both directions).
-task<void> pump(std::shared_ptr<session> s, stream_socket& from, stream_socket& to) {
-  auto token = s->stop.get_token();
+task<void> pump(session& s, stream_socket& from, stream_socket& to) {
+  auto token = s.stop.get_token();
   for (;;) {
     auto [ec, chunk] = co_await from.receive(token);
     if (ec) break;
@@ -95,11 +95,11 @@ task<void> pump(std::shared_ptr<session> s, stream_socket& from, stream_socket& 
       if (to.shutdown()) break;
       co_return;
     }
-    s->touch();
+    s.touch();
     // The next receive() waits until this chunk is written: that is the backpressure.
     if ((co_await to.write_all(chunk.bytes(), token)).ec) break;
   }
-  s->stop.request_stop();
+  s.stop.request_stop();
 }
 
 task<void> proxy(worker& w, stream_socket client, const options& o) {
@@ -111,11 +111,9 @@ task<void> proxy(worker& w, stream_socket client, const options& o) {
   }
   client.set_no_delay(true);  // forward small chunks at once (fails harmlessly on Unix sockets)
   up->set_no_delay(true);
-  auto s = std::make_shared<session>(*w.l, std::move(client), std::move(*up), w.shutdown.get_token(),
-                                     o.idle_timeout);
+  session s(*w.l, std::move(client), std::move(*up), w.shutdown.get_token(), o.idle_timeout);
   // The two directions run together; the session ends when both have.
-  spawn(*w.l, pump(s, s->upstream, s->client));
-  co_await pump(s, s->client, s->upstream);
+  co_await when_all(pump(s, s.client, s.upstream), pump(s, s.upstream, s.client));
 }
 
 task<void> serve(worker& w, const options& o) {
