@@ -11,6 +11,7 @@
 #include <coronet/net/string_decoder.hpp>
 #include <coronet/net/string_encoder.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -50,7 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (enc == encoding::utf16le) len &= ~std::size_t{1};
     lengths.push_back(len);
   }
-  if (lengths.empty()) lengths.push_back(1);
+  // Empty writes are worth trying, but some chunk must make progress.
+  if (std::all_of(lengths.begin(), lengths.end(), [](std::size_t len) { return len == 0; }))
+    lengths.push_back(enc == encoding::utf16le ? 2 : 1);
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 2 + n_lengths, size - 2 - n_lengths);
 
   const std::string whole = decode_at_once(enc, bytes);
