@@ -5,9 +5,9 @@
 //
 //   clean        random size, random chunks and pauses, reading as it writes,
 //                then FIN; every byte must come back, then EOF.
-//   fin_blocked  a small receive buffer and reads paused around the FIN, so
-//                the server's write is blocked when the FIN arrives; then as
-//                clean.
+//   fin_blocked  a small receive buffer, and more than tcp_wmem's maximum
+//                sent without reading, so the server's write is blocked when
+//                the FIN arrives (checked, and counted); then as clean.
 //   empty        FIN with no data; EOF must follow.
 //   rst_mid      RST (SO_LINGER 0) after a random part of the data.
 //   rst_after_fin FIN, then RST before the echo is all read.
@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ struct options {
   int concurrency = 32;
   std::uint64_t seed = 0;
   std::size_t max_size = 1 << 20;
+  std::size_t wmem_max = 4 << 20;  // from /proc/sys/net/ipv4/tcp_wmem
   std::array<bool, kind_count> skip{};
 };
 
@@ -77,17 +79,20 @@ struct plan {
 // Sizes spread over orders of magnitude: most connections small, some large.
 plan make_plan(const options& o, std::mt19937_64& rng) {
   plan p;
-  std::array<int, kind_count> weight = {45, 20, 10, 15, 10};
+  std::array<int, kind_count> weight = {50, 6, 10, 20, 14};
   for (int k = 0; k < kind_count; ++k)
     if (o.skip[static_cast<std::size_t>(k)]) weight[static_cast<std::size_t>(k)] = 0;
   std::discrete_distribution<int> pick(weight.begin(), weight.end());
   p.k = static_cast<kind>(pick(rng));
   const double exponent = std::uniform_real_distribution<double>(0, std::log2(static_cast<double>(o.max_size)))(rng);
   p.size = p.k == empty ? 0 : static_cast<std::size_t>(std::exp2(exponent));
-  if (p.k == fin_blocked) p.size = std::max<std::size_t>(p.size, 64 << 10);
-  p.chunk_max = std::size_t{1} << std::uniform_int_distribution<int>(0, 17)(rng);
+  // On loopback the echo's send buffer grows to tcp_wmem's maximum (4 MB by
+  // default); only more than that blocks its write while we do not read.
+  if (p.k == fin_blocked) p.size = o.wmem_max + (std::size_t{256} << 10) + p.size * 3;
+  // At most about 128 chunks, so tiny chunks and pauses stay bounded in time.
+  p.chunk_max = std::max(std::size_t{1} << std::uniform_int_distribution<int>(0, 17)(rng), p.size / 128);
   p.pause_percent = std::uniform_int_distribution<int>(0, 20)(rng);
-  p.pause_ms_max = std::uniform_int_distribution<int>(0, 5)(rng);
+  p.pause_ms_max = std::uniform_int_distribution<int>(0, 20)(rng);
   p.rst_at = p.size == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, p.size)(rng);
   p.before_fin_ms = std::uniform_int_distribution<int>(0, 30)(rng);
   p.after_fin_ms = std::uniform_int_distribution<int>(0, 30)(rng);
@@ -106,7 +111,8 @@ struct connection {
   bool eof = false;
   int fd = -1;
   std::string error;
-  bool corrupt = false;  // a byte came back wrong: a failure whatever the plan
+  bool corrupt = false;         // a byte came back wrong: a failure whatever the plan
+  bool blocked_at_fin = false;  // fin_blocked: the server's write was surely blocked
   clock_type::time_point last_progress = clock_type::now();
 
   connection(const options& opts, const plan& pl, std::uint64_t seed) : o(opts), p(pl), rng(seed) {}
@@ -198,7 +204,7 @@ struct connection {
         return fail(std::string("send: ") + std::strerror(errno));
       // Full: wait for room; when not reading, read only if still stuck.
       pollfd pfd{fd, POLLOUT, 0};
-      if (!reading && ::poll(&pfd, 1, 20) == 1) continue;
+      if (!reading && ::poll(&pfd, 1, 5) == 1) continue;
       if (!wait(true, true, 100)) return false;
     }
     return true;
@@ -209,6 +215,14 @@ struct connection {
       if (!wait(false, true, 100)) return false;
     if (received != p.size) return fail("EOF before every byte came back");
     return true;
+  }
+
+  // What the kernel holds for us to read: the rest of the echo not yet read
+  // is in the server's buffers (or in its hands).
+  std::size_t queued_to_read() const {
+    int n = 0;
+    ::ioctl(fd, FIONREAD, &n);
+    return static_cast<std::size_t>(n);
   }
 
   void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -232,6 +246,7 @@ struct connection {
         if (!send_until(p.size, false)) return false;
         // Not reading: the echo fills our small buffer and its write blocks.
         pause_ms(p.before_fin_ms);
+        blocked_at_fin = written - received - queued_to_read() > o.wmem_max;
         ::shutdown(fd, SHUT_WR);
         pause_ms(p.after_fin_ms);
         return read_to_eof();
@@ -253,7 +268,7 @@ struct connection {
 
 struct tally {
   std::mutex m;
-  std::array<int, kind_count> ok{}, failed{}, corrupt{};
+  std::array<int, kind_count> ok{}, failed{}, corrupt{}, blocked_at_fin{};
   std::array<std::uint64_t, kind_count> bytes{};
   int printed_failures = 0;
 };
@@ -286,6 +301,11 @@ int main(int argc, char** argv) {
       o.skip[static_cast<std::size_t>(it - kind_names.begin())] = true;
     } else return usage();
   }
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/tcp_wmem", "r")) {
+    unsigned long long lo = 0, def = 0, hi = 0;
+    if (std::fscanf(f, "%llu %llu %llu", &lo, &def, &hi) == 3) o.wmem_max = hi;
+    std::fclose(f);
+  }
   if (argc % 2 == 0 || o.port <= 0 || o.connections < 0 || o.concurrency <= 0 || o.max_size < 2) return usage();
   std::printf("soak_client: seed %llu, %d connections, %d at a time, to %s:%d\n",
               static_cast<unsigned long long>(o.seed), o.connections, o.concurrency, o.host.c_str(), o.port);
@@ -306,6 +326,7 @@ int main(int argc, char** argv) {
         const auto k = static_cast<std::size_t>(p.k);
         std::lock_guard lock(t.m);
         t.bytes[k] += c.received;
+        t.blocked_at_fin[k] += c.blocked_at_fin;
         if (ok) {
           ++t.ok[k];
           continue;
@@ -327,6 +348,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(t.bytes[k]), ends_cleanly(static_cast<kind>(k)) ? "" : " (not checked)");
     if (ends_cleanly(static_cast<kind>(k))) bad += t.failed[k];
   }
+  std::printf("  fin_blocked: the server's write was blocked at the FIN on %d of %d\n", t.blocked_at_fin[fin_blocked],
+              t.ok[fin_blocked] + t.failed[fin_blocked]);
   for (std::size_t k = 0; k < kind_count; ++k) {
     if (!ends_cleanly(static_cast<kind>(k))) bad += t.corrupt[k];
   }

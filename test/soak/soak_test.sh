@@ -4,7 +4,7 @@
 # net_echo sample) or "proxy" (SERVER is the proxy sample, in front of ECHO).
 #
 # Runs soak_client (test/soak/soak_client.cpp) against it twice: a short
-# warm-up, then the load (SOAK_CONNECTIONS, default 300). Every byte of each
+# warm-up, then the load (SOAK_CONNECTIONS, default 1000). Every byte of each
 # connection that ends cleanly must come back. Afterwards the servers' open
 # descriptors must be back to where they were before the load, and their RSS
 # within SOAK_RSS_SLACK_KB (default 16384) of what it was after the warm-up
@@ -15,7 +15,7 @@
 # plan kind to leave out (e.g. fin_blocked, see soak_client.cpp).
 set -u
 CLIENT=$1 MODE=$2 SERVER=$3 ECHO=${4:-}
-connections=${SOAK_CONNECTIONS:-300}
+connections=${SOAK_CONNECTIONS:-1000}
 rss_slack_kb=${SOAK_RSS_SLACK_KB:-16384}
 seed=${SOAK_SEED:-$(date +%s%N | cut -c1-15)}
 dir=$(mktemp -d /tmp/coronet-soak.XXXXXX)
