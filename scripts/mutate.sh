@@ -65,8 +65,9 @@ build, names = os.path.realpath(sys.argv[1]), set(sys.argv[2:])
 out = set()
 for t in json.load(sys.stdin):
     if t["name"] in names:
-        for part in t["cmd"]:
+        for part in t["cmd"]:  # the program, then arguments relative to the build
             if part.startswith(build + "/"): out.add(os.path.relpath(part, build))
+            elif "/" in part and not part.startswith(("/", "-")): out.add(part)
 print("\n".join(sorted(out)))' "$build" "$@"
 }
 
