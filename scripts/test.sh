@@ -4,7 +4,7 @@
 #      the install/pkg-config check and the differential test against Node;
 #   2. clang, warnings as errors, AddressSanitizer + UndefinedBehaviorSanitizer:
 #      the same suite again;
-#   3. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 20).
+#   3. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 15 per target).
 # Ends with one line "tests: N passed, N failed" and fails if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
