@@ -96,6 +96,17 @@ inline task<half_close_outcome> half_close_round(loop& l, endpoint at, std::size
   co_return out;
 }
 
+// The echo these tests attack, as samples/echo does it: receive, write all
+// back; at the end of the stream end our side too.
+inline task<void> echo_until_end(stream_socket s) {
+  for (;;) {
+    auto [ec, chunk] = co_await s.receive();
+    if (ec || chunk.empty()) break;
+    if ((co_await s.write_all(chunk.bytes())).ec) co_return;  // the client sees it short
+  }
+  s.shutdown();
+}
+
 // Sizes from 1 B to 16 MiB: the edges of a buffer, of the socket buffers
 // and of the echo's receive chunks, and a few large ones.
 inline std::vector<std::size_t> half_close_sizes() {

@@ -30,7 +30,7 @@ constexpr std::size_t max_queued_accepts = 64;
 constexpr std::uint32_t cancel_requested = 1;
 
 // Sets the ring up with the cheapest flags the kernel takes.
-int init_ring(io_uring& ring, unsigned entries) {
+int init_ring(io_uring& ring, unsigned entries, unsigned cq_entries = 0) {
   const unsigned attempts[] = {
       IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
       IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -40,6 +40,10 @@ int init_ring(io_uring& ring, unsigned entries) {
   for (unsigned flags : attempts) {
     io_uring_params p{};
     p.flags = flags;
+    if (cq_entries) {
+      p.flags |= IORING_SETUP_CQSIZE;
+      p.cq_entries = cq_entries;
+    }
     rc = io_uring_queue_init_params(entries, &ring, &p);
     if (rc != -EINVAL) break;  // EINVAL: an unknown flag; anything else is final
   }
@@ -49,7 +53,7 @@ int init_ring(io_uring& ring, unsigned entries) {
 class uring_backend final : public backend {
  public:
   uring_backend(loop_impl& l, const loop_options& o) : loop_(l) {
-    if (int rc = init_ring(ring_, o.queue_depth); rc < 0)
+    if (int rc = init_ring(ring_, o.queue_depth, o.completion_queue_depth); rc < 0)
       throw std::system_error(errno_code(-rc), "io_uring_queue_init");
     try {
       setup_buffers(o.receive_buffer_count, o.receive_buffer_size);
