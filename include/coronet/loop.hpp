@@ -34,8 +34,14 @@ struct loop_options {
   // Which backend to use. Empty: $CORONET_BACKEND ("uring" or "asio") if set,
   // else io_uring when it can be set up, else Asio (saying so once on stderr).
   std::optional<backend_kind> backend;
-  // io_uring submission queue entries.
+  // io_uring submission queue entries. A full queue is submitted early, so a
+  // small one costs system calls, never operations.
   unsigned queue_depth = 512;
+  // io_uring completion queue entries; 0: the kernel's default (twice
+  // queue_depth). Completions beyond it wait in the kernel's overflow list;
+  // a multishot request that cannot post then ends and is armed again.
+  // Tests make it tiny to force those paths.
+  unsigned completion_queue_depth = 0;
   // Loop-owned receive buffers for receive(): an idle connection holds none.
   unsigned receive_buffer_size = 16 * 1024;
   unsigned receive_buffer_count = 256;  // io_uring: a power of two

@@ -138,8 +138,17 @@ class asio_backend final : public backend {
  private:
   static bool is_write_side(op_kind k) noexcept { return k == op_kind::connect || k == op_kind::send; }
 
-  // One non-blocking try; -EAGAIN means "wait for readiness".
+  // One non-blocking try; -EAGAIN means "wait for readiness". A signal that
+  // interrupts the call (EINTR) is no result: the call is made again.
   int attempt(asio_handle* h, io_op* op) noexcept {
+    int res;
+    do {
+      res = attempt_once(h, op);
+    } while (res == -EINTR);
+    return res;
+  }
+
+  int attempt_once(asio_handle* h, io_op* op) noexcept {
     const int fd = h->fd;
     switch (op->kind) {
       case op_kind::accept: {
@@ -163,7 +172,7 @@ class asio_backend final : public backend {
           return err == 0 ? 0 : (err == EINPROGRESS ? -EAGAIN : -err);
         }
         if (::connect(fd, op->addr, op->addrlen) == 0) return 0;
-        if (errno == EINPROGRESS) {
+        if (errno == EINPROGRESS || errno == EINTR) {  // EINTR: it goes on in the background
           op->cqe_flags = 1;
           return -EAGAIN;
         }

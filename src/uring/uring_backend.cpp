@@ -26,9 +26,11 @@ constexpr int buffer_group = 0;
 // multishot request is cancelled (the kernel then keeps the backpressure).
 constexpr std::size_t max_queued_chunks = 8;
 constexpr std::size_t max_queued_accepts = 64;
+// io_op::cqe_flags of a pending connect, recv or send: cancel() was asked.
+constexpr std::uint32_t cancel_requested = 1;
 
 // Sets the ring up with the cheapest flags the kernel takes.
-int init_ring(io_uring& ring, unsigned entries) {
+int init_ring(io_uring& ring, unsigned entries, unsigned cq_entries = 0) {
   const unsigned attempts[] = {
       IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
       IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
@@ -38,6 +40,10 @@ int init_ring(io_uring& ring, unsigned entries) {
   for (unsigned flags : attempts) {
     io_uring_params p{};
     p.flags = flags;
+    if (cq_entries) {
+      p.flags |= IORING_SETUP_CQSIZE;
+      p.cq_entries = cq_entries;
+    }
     rc = io_uring_queue_init_params(entries, &ring, &p);
     if (rc != -EINVAL) break;  // EINVAL: an unknown flag; anything else is final
   }
@@ -47,7 +53,7 @@ int init_ring(io_uring& ring, unsigned entries) {
 class uring_backend final : public backend {
  public:
   uring_backend(loop_impl& l, const loop_options& o) : loop_(l) {
-    if (int rc = init_ring(ring_, o.queue_depth); rc < 0)
+    if (int rc = init_ring(ring_, o.queue_depth, o.completion_queue_depth); rc < 0)
       throw std::system_error(errno_code(-rc), "io_uring_queue_init");
     try {
       setup_buffers(o.receive_buffer_count, o.receive_buffer_size);
@@ -96,28 +102,12 @@ class uring_backend final : public backend {
     switch (op->kind) {
       case op_kind::accept: return start_accept(h, op);
       case op_kind::receive: return start_receive(h, op);
-      case op_kind::connect: {
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_connect(sqe, h->fd, op->addr, op->addrlen);
-        io_uring_sqe_set_data(sqe, op);
-        break;
-      }
-      case op_kind::recv: {
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_recv(sqe, h->fd, op->buf, op->len, 0);
-        io_uring_sqe_set_data(sqe, op);
-        break;
-      }
-      case op_kind::send: {
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_sendmsg(sqe, h->fd, op->msg, MSG_NOSIGNAL);
-        io_uring_sqe_set_data(sqe, op);
-        break;
-      }
+      case op_kind::connect:
+      case op_kind::recv:
+      case op_kind::send: submit_request(h, op, false); return true;
       case op_kind::timer: op->res = -EINVAL; return false;
     }
-    ++in_flight_;
-    return true;
+    return false;
   }
 
   void cancel(io_handle* base, io_op* op) noexcept override {
@@ -133,6 +123,7 @@ class uring_backend final : public backend {
       }
       return;
     }
+    op->cqe_flags |= cancel_requested;  // a retry after EAGAIN must not outlive it
     cancel_request(op);
   }
 
@@ -261,6 +252,44 @@ class uring_backend final : public backend {
     return sqe;
   }
 
+  // One kernel request for a connect, recv or send. `poll_first`: wait for
+  // readiness before the first try (a retry after EAGAIN).
+  void submit_request(uring_handle* h, io_op* op, bool poll_first) noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    switch (op->kind) {
+      case op_kind::connect: io_uring_prep_connect(sqe, h->fd, op->addr, op->addrlen); break;
+      case op_kind::recv: io_uring_prep_recv(sqe, h->fd, op->buf, op->len, 0); break;
+      default: io_uring_prep_sendmsg(sqe, h->fd, op->msg, MSG_NOSIGNAL); break;
+    }
+    if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    io_uring_sqe_set_data(sqe, op);
+    op->handle = h;
+    op->cqe_flags = 0;
+    ++in_flight_;
+  }
+
+  // TRICKY: the kernel answers a recv or send on a non-blocking socket with
+  // -EAGAIN when its own poll-and-retry gives up: after a wakeup that did not
+  // make the socket ready (a FIN arriving while a send waits for buffer
+  // space wakes the socket's waiters), or once it ran out of poll retries,
+  // the request goes to an io-wq worker whose blocking try sees O_NONBLOCK.
+  // Nothing failed: the op is started again, waiting for readiness first.
+  // -EINTR (a worker interrupted) is the same. Ops that were cancelled, or
+  // whose handle closed, in the meantime end as ECANCELED instead.
+  bool continued(io_op* op, int res) noexcept {
+    if (res != -EAGAIN && res != -EINTR) return false;
+    if (!op->handle || (op->kind != op_kind::recv && op->kind != op_kind::send)) return false;
+    auto* h = static_cast<uring_handle*>(op->handle);
+    if (h->closed || (op->cqe_flags & cancel_requested)) {
+      op->res = -ECANCELED;
+      op->cqe_flags = 0;
+      op->on_complete(op);
+      return true;
+    }
+    submit_request(h, op, true);
+    return true;
+  }
+
   void cancel_request(io_op* target) noexcept {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(target), 0);
@@ -294,16 +323,21 @@ class uring_backend final : public backend {
         if (!(flags & IORING_CQE_F_MORE)) --in_flight_;
         if (!dispatch) {  // tearing down: settle ownership, resume nobody
           if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
-          const bool handle_request = op->on_complete == &accept_completed || op->on_complete == &receive_completed;
+          const bool handle_request = is_multishot(op);
           if (op->on_complete == &accept_completed && res >= 0) ::close(res);
           if (handle_request && !(flags & IORING_CQE_F_MORE)) loop_.release(static_cast<uring_handle*>(op->owner));
           continue;
         }
+        if (!is_multishot(op) && continued(op, res)) continue;
         op->res = res;
         op->cqe_flags = flags;
         op->on_complete(op);
       }
     }
+  }
+
+  static bool is_multishot(const io_op* op) noexcept {
+    return op->on_complete == &accept_completed || op->on_complete == &receive_completed;
   }
 
   // ---- accept ----------------------------------------------------------------
@@ -340,6 +374,9 @@ class uring_backend final : public backend {
 
     if (res >= 0 && h->closed) {
       ::close(res);
+    } else if (res == -EAGAIN || res == -EINTR) {
+      // The kernel gave up waiting, nothing failed (see continued()); the
+      // request is armed again below while someone waits.
     } else if (res >= 0 || (res != -ECANCELED && !h->closed)) {
       if (io_op* w = h->accept_waiters.pop()) {
         w->res = res;
@@ -414,6 +451,8 @@ class uring_backend final : public backend {
     }
     if (res == -ENOBUFS) {
       if (!h->closed) self.starve(h);
+    } else if (res == -EAGAIN || res == -EINTR) {
+      // Not the end of the stream (see continued()): armed again below.
     } else if (res == -ECANCELED || h->closed) {
       // Our own cancel (queue full, or close): nothing to report.
     } else if (res > 0) {

@@ -34,6 +34,7 @@ struct io_op {
 
   int res = 0;                  // >= 0: result; < 0: -errno
   std::uint32_t cqe_flags = 0;  // backend scratch (io_uring CQE flags)
+  io_handle* handle = nullptr;  // backend scratch: the handle a started op runs on
   std::uint32_t buffer_id = 0;  // receive(): which loop buffer holds the bytes
   op_kind kind = op_kind::recv;
   bool cancel_posted = false;   // a cross-thread stop request names this op
