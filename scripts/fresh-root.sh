@@ -3,10 +3,10 @@
 # (debootstrap --variant=minbase, plus git and ca-certificates) that holds
 # only a clean clone of this repository, as root, with a clean environment.
 #
-#   scripts/fresh-root.sh [--commit REV] 'CMD' ['CMD' ...]
+#   scripts/fresh-root.sh [--commit REV] [--keep-going] 'CMD' ['CMD' ...]
 #
 # Each CMD runs with bash in /project inside the root; the first to fail
-# stops the run and its exit code is ours. REV defaults to HEAD (commit your
+# stops the run (--keep-going: runs the rest) and its exit code is ours. REV defaults to HEAD (commit your
 # work first: the clone sees only commits). Needs root (chroot, mount).
 #
 # The minbase root is made once and kept in $FRESH_ROOT_CACHE (default
@@ -17,7 +17,14 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 commit=HEAD
-if [[ ${1:-} == --commit ]]; then commit=$2; shift 2; fi
+keep_going=
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+  --commit) commit=$2; shift 2 ;;
+  --keep-going) keep_going=1; shift ;;
+  *) echo "fresh-root: unknown option $1" >&2; exit 2 ;;
+  esac
+done
 [[ $# -gt 0 ]] || { echo "usage: scripts/fresh-root.sh [--commit REV] 'CMD' ..." >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "fresh-root: needs root (chroot and mount)" >&2; exit 2; }
 commit=$(git -C "$repo" rev-parse --verify "$commit^{commit}")
@@ -91,6 +98,7 @@ bind --bind "$cache/apt-archives" "$root/var/cache/apt/archives"
 bind --bind "$cache/npm" "$root/root/.npm"
 
 echo "fresh-root: Debian 12 minbase at $root, /project at ${commit:0:12}"
+status=0
 for cmd in "$@"; do
   echo "### $cmd"
   rc=0
@@ -98,5 +106,9 @@ for cmd in "$@"; do
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     npm_config_cafile=/etc/ssl/certs/host-ca.crt \
     bash -c "cd /project && $cmd" </dev/null || rc=$?
-  [[ $rc -eq 0 ]] || { echo "### exit $rc: $cmd"; exit "$rc"; }
+  [[ $rc -eq 0 ]] && continue
+  echo "### exit $rc: $cmd"
+  [[ $status -ne 0 ]] || status=$rc
+  [[ -n $keep_going ]] || break
 done
+exit "$status"
