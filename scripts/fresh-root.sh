@@ -79,6 +79,9 @@ trap 'exit 143' TERM
 
 cp -a "$base/." "$root/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# debootstrap writes no /etc/hosts; every installed Debian (the installer,
+# a container runtime) has one, and the tests resolve "localhost" through it.
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 # This machine's CA bundle: npm (HTTPS) must trust what the host trusts.
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/host-ca.crt"
 git clone -q --no-hardlinks "$repo" "$root/project"
