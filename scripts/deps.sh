@@ -28,12 +28,12 @@ sudo=()
 [[ $(id -u) -ne 0 ]] && sudo=(sudo)
 echo "deps: installing ${missing[*]}"
 log=$(mktemp /tmp/coronet-deps.XXXXXX.log)
-apt() {
+apt_get() {  # apt-get ARGS, its output kept in $log for when it fails
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "$@" >>"$log" 2>&1 && return
   echo "deps: apt-get $1 failed; the end of its output ($log):" >&2
   tail -n 20 "$log" >&2
   exit 1
 }
-apt update -q
-apt install -y -q --no-install-recommends "${missing[@]}"
+apt_get update -q
+apt_get install -y -q --no-install-recommends "${missing[@]}"
 rm -f "$log"
