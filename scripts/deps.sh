@@ -14,7 +14,7 @@ if [[ "${1:-}" == "--test" ]]; then
     cmake                                            # the find_package(coronet) test
     python3                                          # sample test clients, compile-fail checks
     clang-14 libclang-rt-14-dev libfuzzer-14-dev     # sanitizer build and fuzzers
-    nodejs npm libatomic1 ca-certificates            # Node: Debian's, and Node 26 via scripts/node26.sh
+    npm libatomic1 ca-certificates                   # Node 26 from npm (scripts/node26.sh)
   )
 fi
 

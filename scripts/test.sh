@@ -12,6 +12,8 @@ scripts/deps.sh --test || { echo "test.sh: installing dependencies (scripts/deps
 # Node 26, the oracle for the node:net differential tests, from npm (once).
 node26=$(scripts/node26.sh) || { echo "test.sh: getting Node 26 (scripts/node26.sh) failed"; exit 1; }
 echo "Node 26: $node26"
+# First on PATH, so the tests' `node` is Node 26, not Debian's older one.
+export PATH="$(dirname "$node26"):$PATH"
 
 passed=0
 failed=0
