@@ -31,3 +31,4 @@ kill -INT "$pid"
 wait "$pid" || fail "echo exited with $? after Ctrl-C"
 grep -q "echo stopped" "$out" || fail "no 'echo stopped' after Ctrl-C"
 echo "echo quick start: stopped cleanly"
+build-echo/samples/echo --info  # which backend ran in this root, and why
