@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs what coronet needs to build and test, from Debian's packages.
-# Does nothing for packages already present. Usage: scripts/deps.sh [--test]
+# Installs the Debian 12 packages coronet needs, skipping those present.
+#   scripts/deps.sh          what building and running the samples needs
+#   scripts/deps.sh --test   that, plus what the test suite needs
+# Runs apt-get through sudo when not root. On failure, shows apt's error.
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config g++ liburing-dev libboost1.81-dev doctest-dev)
+# g++, meson and the two backends' headers: liburing for io_uring, Boost for
+# the Asio fallback (headers only, nothing to link).
+packages=(meson ninja-build pkg-config g++ liburing-dev libboost1.81-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  # clang builds the sanitizer and fuzzing runs; node checks us against Node.
-  packages+=(clang-14 libclang-rt-14-dev libfuzzer-14-dev nodejs python3)
+  packages+=(
+    doctest-dev                                      # the test framework
+    cmake                                            # the find_package(coronet) test
+    python3                                          # sample test clients, compile-fail checks
+    clang-14 libclang-rt-14-dev libfuzzer-14-dev     # sanitizer build and fuzzers
+    npm libatomic1 ca-certificates                   # Node 26 from npm (scripts/node26.sh)
+  )
 fi
 
 missing=()
@@ -17,6 +26,14 @@ done
 
 sudo=()
 [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-echo "installing: ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: installing ${missing[*]}"
+log=$(mktemp /tmp/coronet-deps.XXXXXX.log)
+apt_get() {  # apt-get ARGS, its output kept in $log for when it fails
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "$@" >>"$log" 2>&1 && return
+  echo "deps: apt-get $1 failed; the end of its output ($log):" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+}
+apt_get update -q
+apt_get install -y -q --no-install-recommends "${missing[@]}"
+rm -f "$log"

@@ -8,7 +8,12 @@
 # Ends with one line "tests: N passed, N failed" and fails if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh --test || exit 1
+scripts/deps.sh --test || { echo "test.sh: installing dependencies (scripts/deps.sh --test) failed"; exit 1; }
+# Node 26, the oracle for the node:net differential tests, from npm (once).
+node26=$(scripts/node26.sh) || { echo "test.sh: getting Node 26 (scripts/node26.sh) failed"; exit 1; }
+echo "Node 26: $node26"
+# First on PATH, so the tests' `node` is Node 26, not Debian's older one.
+export PATH="$(dirname "$node26"):$PATH"
 
 passed=0
 failed=0
@@ -29,10 +34,22 @@ run_suite() {  # name, build dir, setup args...
   local name=$1 dir=$2
   shift 2
   echo "== $name"
-  if [[ ! -d $dir ]]; then
-    meson setup "$dir" "$@" -Dwerror=true >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+  if [[ ! -f $dir/build.ninja ]]; then
+    rm -rf "$dir"
+    if ! meson setup "$dir" "$@" -Dwerror=true >"$dir.setup.log" 2>&1; then
+      echo "test.sh: $name: meson setup failed; the end of $dir.setup.log:"
+      tail -30 "$dir.setup.log"
+      failed=$((failed + 1))
+      return
+    fi
+  fi
+  if grep -q "tests left out" "$dir.setup.log"; then  # doctest missing: no tests would run
+    grep "tests left out" "$dir.setup.log"
+    failed=$((failed + 1))
+    return
   fi
   if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    echo "test.sh: $name: build failed; the end of $dir.build.log:"
     tail -50 "$dir.build.log"
     failed=$((failed + 1))
     return

@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <system_error>
 
 namespace coronet::detail {
 
@@ -67,5 +69,8 @@ class backend {
 std::unique_ptr<backend> make_uring_backend(loop_impl& l, const loop_options& o);  // throws
 std::unique_ptr<backend> make_asio_backend(loop_impl& l, const loop_options& o);
 bool uring_supported() noexcept;
+// Why io_uring cannot run, for the fallback notice (src/backend_info.cpp).
+std::string uring_failure_reason(const std::system_error& e);
+std::string uring_setup_failure(int err);
 
 }  // namespace coronet::detail

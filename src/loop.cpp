@@ -49,7 +49,8 @@ std::unique_ptr<detail::backend> make_backend(detail::loop_impl& l, const loop_o
     if (!backend_compiled(backend_kind::asio)) throw;
     static std::once_flag said;
     std::call_once(said, [&] {
-      std::fprintf(stderr, "coronet: io_uring unavailable (%s); using the Boost.Asio backend\n", e.what());
+      std::fprintf(stderr, "coronet: io_uring unavailable (%s); using the Boost.Asio backend\n",
+                   detail::uring_failure_reason(e).c_str());
     });
   }
 #endif

@@ -5,6 +5,8 @@
 // --threads N (SO_REUSEPORT), and a clean stop on SIGINT/SIGTERM. Try it:
 //     ./echo --port 7000            then   nc 127.0.0.1 7000
 //     ./echo --path /tmp/echo.sock  then   nc -U /tmp/echo.sock
+//     ./echo --info                 which backend runs here, and why
+#include <coronet/backend_info.hpp>
 #include <coronet/coronet.hpp>
 
 #include <csignal>
@@ -45,13 +47,15 @@ task<void> serve(loop& l, listener& server) {
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", path;
   int port = 7000, threads = 1;
+  if (argc == 2 && std::string_view(argv[1]) == "--info")
+    return std::fputs(to_string(probe_backends()).c_str(), stdout), 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
     if (flag == "--host") host = argv[i + 1];
     else if (flag == "--port") port = std::atoi(argv[i + 1]);
     else if (flag == "--path") path = argv[i + 1];
     else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
-    else return std::fprintf(stderr, "usage: echo [--host H] [--port P] [--path UNIX_PATH] [--threads N]\n"), 2;
+    else return std::fprintf(stderr, "usage: echo [--host H] [--port P] [--path UNIX_PATH] [--threads N] | --info\n"), 2;
   }
   auto at = path.empty() ? endpoint::ip(host, static_cast<std::uint16_t>(port)) : endpoint::unix_path(path);
   if (!at) return std::fprintf(stderr, "echo: bad address: %s\n", at.ec.message().c_str()), 2;

@@ -1,6 +1,8 @@
 // Where io_uring cannot be set up (a seccomp filter in a container, the
 // kernel.io_uring_disabled sysctl, an old kernel) the loop runs on Asio and
-// says so once. Simulated here with a seccomp filter in a child process.
+// says so once, naming the cause. Simulated here with a seccomp filter in a
+// child process; probe_backends() must name the same cause.
+#include <coronet/backend_info.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/spawn.hpp>
 #include <coronet/timer.hpp>
@@ -17,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -79,6 +82,8 @@ bool loop_runs_on_asio() {
   return slept && a.backend() == backend_kind::asio && b.backend() == backend_kind::asio;
 }
 
+bool sysctl_disables_io_uring() { return probe_backends().io_uring_disabled > 0; }
+
 std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -94,7 +99,46 @@ TEST_CASE("a loop falls back to Asio when a seccomp filter refuses io_uring, and
     auto r = in_child_without_io_uring(err, loop_runs_on_asio);
     CHECK(r.exit_code == 0);
     CHECK(count_of(r.stderr_text, "using the Boost.Asio backend") == 1);
+    // The notice names the errno and the filter, not just "unavailable"
+    // (where the io_uring_disabled sysctl is set, it is named instead).
+    CAPTURE(r.stderr_text);
+    CHECK(count_of(r.stderr_text, err == EPERM ? "io_uring_setup: EPERM" : "io_uring_setup: ENOSYS") == 1);
+    if (!sysctl_disables_io_uring()) CHECK(count_of(r.stderr_text, "seccomp filter") == 1);
   }
+}
+
+TEST_CASE("probe_backends names the seccomp filter that refuses io_uring") {
+  if (!backend_compiled(backend_kind::uring) || !backend_compiled(backend_kind::asio)) return;
+  if (sysctl_disables_io_uring()) return;  // then the sysctl is the reason given
+  auto r = in_child_without_io_uring(EPERM, [] {
+    backend_info info = probe_backends();
+    std::fputs(to_string(info).c_str(), stderr);
+    return info.backend == backend_kind::asio && info.setup_errno == EPERM && info.seccomp == 2 &&
+           info.reason.find("seccomp filter") != std::string::npos && !info.features.multishot_accept;
+  });
+  CAPTURE(r.stderr_text);
+  CHECK(r.exit_code == 0);
+  CHECK(count_of(r.stderr_text, "why not io_uring: io_uring_setup: EPERM") == 1);
+}
+
+TEST_CASE("probe_backends says when CORONET_BACKEND=asio forces Asio") {
+  const char* before = std::getenv("CORONET_BACKEND");
+  std::string saved = before ? before : "";
+  ::setenv("CORONET_BACKEND", "asio", 1);
+  backend_info info = probe_backends();
+  if (before) ::setenv("CORONET_BACKEND", saved.c_str(), 1);
+  else ::unsetenv("CORONET_BACKEND");
+  CHECK(info.backend == backend_kind::asio);
+  CHECK(info.reason == "CORONET_BACKEND=asio forces the Asio backend");
+  CHECK(to_string(info).find("why not io_uring: CORONET_BACKEND=asio") != std::string::npos);
+}
+
+TEST_CASE("probe_backends agrees with the loop") {
+  backend_info info = probe_backends();
+  CAPTURE(to_string(info));
+  loop l;
+  CHECK(l.backend() == info.backend);
+  CHECK(info.reason.empty() == (info.backend == backend_kind::uring));
 }
 
 TEST_CASE("forcing io_uring where it cannot run fails with a clear error") {
