@@ -6,6 +6,7 @@
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
+#include "../loop_impl.hpp"
 #include "lookup.hpp"
 
 #include <sys/socket.h>
@@ -78,6 +79,8 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
   if (o.port && (*o.port < 0 || *o.port > 65535))
     throw error(errc::ERR_SOCKET_BAD_PORT,
                 "options.port should be >= 0 and < 65536. Received type number (" + std::to_string(*o.port) + ").");
+  if (o.host.find('\0') != std::string::npos)  // every C API below would cut it off there
+    throw error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + o.host.substr(0, o.host.find('\0')) + "\\u0000...");
   if (on_listening) once<"listening">([cb = std::move(on_listening)] { cb(); });
   closing_ = false;
   accepting_ = true;  // a listen is in progress
@@ -171,6 +174,12 @@ void server::listen_adopted(bound_socket& bound, const server_listen_options& o)
 void server::start_listening() {
   listening_ = true;
   self_ = shared_from_this();
+  // A loop destroyed while we listen closes us first (loop.hpp): the Unix
+  // path is removed and `close` is emitted inside the loop's final drain.
+  loop_.impl().on_drain(self_, [](void* p) noexcept {
+    auto* self = static_cast<server*>(p);
+    if (self->listening_) self->close();
+  });
   if (referenced_) hold_ = keep_alive(loop_);
   else listener_.unref();
   spawn(loop_, accept_task(self_));
@@ -188,14 +197,21 @@ void server::fail_listen(error_info e) {
 // ---- accepting -------------------------------------------------------------
 
 task<void> server::accept_task(std::shared_ptr<server> /*keeps us alive*/) {
+  // Out of descriptors (EMFILE, ENFILE) is one episode until an accept
+  // succeeds again: one `error` for it, not one per refused client. The
+  // listener has dropped the waiting clients, so accepting on does not spin.
+  bool out_of_descriptors = false;
   while (listening_) {
     auto [ec, s] = co_await listener_.accept();
     if (!listening_) break;
     if (ec) {
       if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) break;
+      const bool exhausted = ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system;
+      if (exhausted && std::exchange(out_of_descriptors, true)) continue;
       emit<"error">(error_info::system(ec, "accept"));
       continue;
     }
+    out_of_descriptors = false;
     take(std::move(s));
   }
   accepting_ = false;

@@ -338,6 +338,9 @@ class uring_backend final : public backend {
     const bool more = req->cqe_flags & IORING_CQE_F_MORE;
     if (!more) h->accept_armed = h->accept_cancelling = false;
 
+    // Out of descriptors: empty the backlog, or the re-armed accept fails
+    // again at once, forever.
+    if ((res == -EMFILE || res == -ENFILE) && !h->closed) self.loop_.shed_waiting_connections(h->fd);
     if (res >= 0 && h->closed) {
       ::close(res);
     } else if (res >= 0 || (res != -ECANCELED && !h->closed)) {
