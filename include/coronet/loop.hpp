@@ -20,9 +20,11 @@
 //      completes with ECANCELED; a deadline never fires.
 //   3. Awaiting coroutines resume with those results, and posted functions
 //      and spawned tasks run, as in any turn. What they start meets the same
-//      end in the next turn of the drain: a new socket or listener is closed,
-//      a new sleep_for completes with ECANCELED at once. A coroutine that ends
-//      on an error ends, and its frame is freed.
+//      end in the next turn of the drain: a new socket or listener is closed
+//      (its pending operations complete with ECANCELED; one the system
+//      answers first keeps that answer), a new sleep_for completes with
+//      ECANCELED at once. A coroutine that ends on an error ends, and its
+//      frame is freed.
 //   4. The drain ends when nothing is ready and no operation is pending. A
 //      coroutine still suspended then waits for something that is not the
 //      loop's (an awaitable of your own) and is never resumed: its frame is
