@@ -6,6 +6,7 @@
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>

@@ -37,7 +37,7 @@ TEST_CASE("a loop destroyed with busy connections closes them, the server and it
       c.pipe(c.shared_from_this());
     });
     srv->on<"close">([&] { ++server_closed, late += gone; });
-    srv->listen_path(path);
+    srv->listen(net::server_listen_options{.path = path});
     std::vector<std::shared_ptr<net::socket>> clients;
     for (int i = 0; i < 20; ++i) {
       auto c = net::connect(*l, {.path = path});
