@@ -46,6 +46,9 @@ struct asio_handle final : io_handle {
   bool read_wait = false;   // an async_wait for readability is pending
   bool write_wait = false;
   int assign_error = 0;     // errno from registering with the reactor
+  // Out of descriptors: accept4 fails at once even with nobody waiting, so
+  // the next accept waits for a client first (or it would spin).
+  bool accept_exhausted = false;
 };
 
 int last_error() noexcept { return errno == EWOULDBLOCK ? -EAGAIN : -errno; }
@@ -91,7 +94,7 @@ class asio_backend final : public backend {
   bool start(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<asio_handle*>(base);
     op->cqe_flags = 0;  // connect: set once the connection is in progress
-    int res = attempt(h, op);
+    int res = op->kind == op_kind::accept && h->accept_exhausted ? -EAGAIN : attempt(h, op);
     if (res == -EAGAIN && h->assign_error) res = -h->assign_error;  // it can never become ready
     if (res != -EAGAIN) {
       op->res = res;
@@ -168,10 +171,11 @@ class asio_backend final : public backend {
     switch (op->kind) {
       case op_kind::accept: {
         int s = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        h->accept_exhausted = s < 0 && (errno == EMFILE || errno == ENFILE);
         if (s >= 0) return s;
         const int err = last_error();
         // Out of descriptors: empty the backlog, or readiness fires forever.
-        if (err == -EMFILE || err == -ENFILE) loop_.shed_waiting_connections(fd);
+        if (h->accept_exhausted) loop_.shed_waiting_connections(fd);
         return err;
       }
       case op_kind::recv: {

@@ -190,6 +190,6 @@ TEST_CASE("a core listener out of descriptors does not spin and serves again") {
   bool served = false;
   report r = flood(true, served);
   CHECK(r.cpu_seconds < 0.25 * r.wall_seconds);
-  CHECK(r.errors <= 5);
+  CHECK(r.errors <= clients / 4);  // one per batch of arrivals, not one per retry
   CHECK(served);
 }
