@@ -59,7 +59,7 @@ run() {
   : >"$dir/$name.load"
   python3 "$dir/load.py" "$addr" 500 >"$dir/$name.load" 2>&1 &
   local load=$!
-  for _ in $(seq 200); do grep -q busy "$dir/$name.load" && break; sleep 0.05; done
+  for _ in $(seq 600); do grep -q busy "$dir/$name.load" && break; sleep 0.05; done
   grep -q busy "$dir/$name.load" || fail "$name: 500 connections never all echoed: $(cat "$dir/$name.load")"
   sleep 0.3
   kill "-$sig" "$pid"
