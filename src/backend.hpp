@@ -23,11 +23,19 @@ class loop_impl;
 // A descriptor as the loop sees it. Backends derive their per-descriptor
 // state from it. Reference counted: the owning socket holds one reference,
 // every pending operation one more; the memory goes when the count does.
+//
+// The loop keeps every live handle in a list so that destroying the loop can
+// close them (see loop.hpp). A handle whose owner outlives the loop is
+// orphaned: `loop` becomes null and only closing (deleting) it is left.
 struct io_handle {
-  explicit io_handle(loop_impl& l, int descriptor) noexcept : loop(&l), fd(descriptor) {}
-  virtual ~io_handle() = default;
+  io_handle(loop_impl& l, int descriptor) noexcept;  // joins l's list
+  virtual ~io_handle();                              // leaves it
+  io_handle(const io_handle&) = delete;
+  io_handle& operator=(const io_handle&) = delete;
 
   loop_impl* loop;
+  io_handle* live_prev = nullptr;
+  io_handle* live_next = nullptr;
   int fd;
   int refs = 1;
   unsigned pending = 0;     // operations awaiting completion

@@ -13,6 +13,8 @@ namespace coronet {
 result<endpoint> endpoint::ip(std::string_view address, std::uint16_t port) {
   char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   if (address.empty() || address.size() >= sizeof text) return {errno_code(EINVAL), {}};
+  // inet_pton would stop at a NUL and accept "127.0.0.1\0anything".
+  if (address.find('\0') != std::string_view::npos) return {errno_code(EINVAL), {}};
   std::memcpy(text, address.data(), address.size());
   text[address.size()] = '\0';
 

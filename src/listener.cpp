@@ -54,6 +54,7 @@ result<listener> listener::listen(loop& l, const endpoint& at, listen_options op
     return {ec, {}};
   }
   listener out;
+  l.impl().reserve_spare_fd();
   out.handle_ = l.impl().io().attach(fd);
   return {{}, std::move(out)};
 }
@@ -64,6 +65,7 @@ result<listener> listener::adopt(loop& l, int fd) {
   if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) < 0) return {errno_code(errno), {}};
   if (!accepting) return {errno_code(EINVAL), {}};
   detail::set_nonblocking(fd);
+  l.impl().reserve_spare_fd();
   listener out;
   out.handle_ = l.impl().io().attach(fd);
   return {{}, std::move(out)};
@@ -77,17 +79,17 @@ void listener::close() noexcept {
   // socket would still take connections into its backlog. shutdown() stops
   // listening now, so a new connection is refused at once.
   if (h->fd >= 0) ::shutdown(h->fd, SHUT_RD);
-  h->loop->close_handle(h);
+  detail::close_handle(h);
 }
 
 int listener::native_handle() const noexcept { return handle_ ? handle_->fd : -1; }
 result<endpoint> listener::local_endpoint() const { return detail::local_endpoint_of(handle_); }
 
 void listener::ref() noexcept {
-  if (handle_) handle_->loop->set_handle_ref(handle_, true);
+  if (handle_) detail::set_handle_ref(handle_, true);
 }
 void listener::unref() noexcept {
-  if (handle_) handle_->loop->set_handle_ref(handle_, false);
+  if (handle_) detail::set_handle_ref(handle_, false);
 }
 
 listener::accept_awaitable listener::accept(std::stop_token stop) { return {handle_, std::move(stop)}; }

@@ -3,12 +3,17 @@
 #include <coronet/error.hpp>
 #include <coronet/spawn.hpp>
 
+#include <algorithm>
 #include <mutex>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string>
 #include <system_error>
 
@@ -19,6 +24,10 @@ thread_local loop* current_loop = nullptr;
 
 // Allowed inline completions per turn before a completion waits a turn.
 constexpr int inline_completions_per_turn = 64;
+// The final drain gives up after this many turns (a coroutine that retries
+// forever); each turn waits at most drain_poll for the kernel.
+constexpr int max_drain_turns = 1000;
+constexpr std::chrono::milliseconds drain_poll{10};
 
 std::optional<backend_kind> backend_from_env() {
   const char* v = std::getenv("CORONET_BACKEND");
@@ -89,6 +98,10 @@ loop::loop(loop_options options) {
 }
 
 loop::~loop() {
+  // The drain runs while the loop is whole: code it resumes may still use
+  // this loop (post, spawn, close a socket).
+  current_loop = this;
+  impl_->drain();
   impl_.reset();
   if (current_loop == this) current_loop = nullptr;
 }
@@ -121,9 +134,157 @@ loop_impl::loop_impl(loop& owner, const loop_options& options)
 }
 
 loop_impl::~loop_impl() {
-  // Frames of spawned tasks that never started are ours to free.
+  // Frames of spawned tasks that never started (the drain gave up) are ours
+  // to free; their destructors may still close sockets.
   for (auto h : scheduled_) h.destroy();
+  scheduled_.clear();
+  close_live_handles();
   backend_.reset();
+  orphan_live_handles();
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+}
+
+// ---- out of descriptors ----------------------------------------------------
+
+void loop_impl::reserve_spare_fd() noexcept {
+  if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int loop_impl::shed_waiting_connections(int fd) noexcept {
+  reserve_spare_fd();  // lost to another thread last time? try again
+  if (spare_fd_ < 0) return 0;
+  ::close(std::exchange(spare_fd_, -1));
+  // Bounded, so a flood cannot hold the loop here.
+  constexpr int max_shed = 1024;
+  int dropped = 0;
+  while (dropped < max_shed) {
+    int c = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      break;  // EAGAIN: the backlog is empty; EMFILE: another thread took the slot
+    }
+    ::close(c);
+    ++dropped;
+  }
+  // TRICKY: another thread may take the slot first; the spare is then
+  // retaken at the next shed.
+  reserve_spare_fd();
+  return dropped;
+}
+
+// ---- teardown (the rule is in loop.hpp) ------------------------------------
+
+void loop_impl::drain() noexcept {
+  draining_ = true;
+  thread_ = std::this_thread::get_id();
+  stop_.store(false, std::memory_order_relaxed);
+  for (int turn = 0; drain_turn(); ++turn) {
+    if (turn == max_drain_turns) {
+      std::fprintf(stderr, "coronet: a loop was destroyed while work kept arriving; the rest is abandoned\n");
+      return;
+    }
+  }
+}
+
+bool loop_impl::drain_turn() noexcept {
+  run_drain_hooks();
+  close_live_handles();
+  cancel_timers();
+  auto ready_work = [this] {
+    return !ready_.empty() || !scheduled_.empty() || inbox_nonempty_.load(std::memory_order_acquire);
+  };
+  if (!ready_work() && pending_ops_ == 0) return false;
+  inline_budget_ = inline_completions_per_turn;
+  now_ = clock::now();
+  try {
+    run_inbox();
+  } catch (...) {
+    report_exception(std::current_exception());  // out of memory: the rest of the inbox waits
+  }
+  run_ready();
+  try {
+    // Only cancellations are in flight: wait for the kernel to return them.
+    backend_->poll(ready_work() ? std::chrono::nanoseconds::zero() : drain_poll);
+  } catch (...) {
+    report_exception(std::current_exception());
+  }
+  return true;
+}
+
+void loop_impl::run_drain_hooks() noexcept {
+  auto hooks = std::move(drain_hooks_);
+  drain_hooks_.clear();
+  for (auto& e : hooks)
+    if (auto owner = e.owner.lock()) e.end(owner.get());
+}
+
+void loop_impl::on_drain(std::weak_ptr<void> owner, drain_fn end) {
+  if (drain_hooks_.size() >= drain_hooks_compact_at_) {
+    // Amortised: dead entries are swept whenever the list doubles.
+    std::erase_if(drain_hooks_, [](const drain_entry& e) { return e.owner.expired(); });
+    drain_hooks_compact_at_ = std::max<std::size_t>(64, 2 * drain_hooks_.size());
+  }
+  drain_hooks_.push_back({std::move(owner), end});
+}
+
+void loop_impl::close_live_handles() noexcept {
+  // TRICKY: closing one handle may release (and delete) another (an io_uring
+  // connection waiting for a receive buffer), so hold each while closing.
+  std::vector<io_handle*> open;
+  for (io_handle* h = live_; h; h = h->live_next)
+    if (!h->closed) open.push_back(h);
+  for (io_handle* h : open) ++h->refs;
+  for (io_handle* h : open) {
+    h->closed = true;  // the owner's close() later only drops its reference
+    backend_->close(h);
+  }
+  for (io_handle* h : open) release(h);
+}
+
+void loop_impl::cancel_timers() noexcept {
+  while (!heap_.empty()) {
+    timer_node* t = heap_.back();
+    timer_remove(t);
+    if (t->on_drain) t->on_drain(t);  // sleep_for: ECANCELED; deadlines never fire
+  }
+}
+
+void loop_impl::orphan_live_handles() noexcept {
+  while (io_handle* h = live_) {
+    unlink_handle(h);
+    h->loop = nullptr;
+  }
+}
+
+void loop_impl::link_handle(io_handle* h) noexcept {
+  h->live_next = live_;
+  if (live_) live_->live_prev = h;
+  live_ = h;
+}
+
+void loop_impl::unlink_handle(io_handle* h) noexcept {
+  if (h->live_prev) h->live_prev->live_next = h->live_next;
+  else live_ = h->live_next;
+  if (h->live_next) h->live_next->live_prev = h->live_prev;
+  h->live_prev = h->live_next = nullptr;
+}
+
+io_handle::io_handle(loop_impl& l, int descriptor) noexcept : loop(&l), fd(descriptor) { l.link_handle(this); }
+
+io_handle::~io_handle() {
+  if (loop) loop->unlink_handle(this);
+}
+
+void close_handle(io_handle* h) noexcept {
+  if (h->loop) {
+    h->loop->close_handle(h);
+  } else if (--h->refs == 0) {
+    delete h;  // orphaned: the drain closed it, nothing else holds it
+  }
+}
+
+void set_handle_ref(io_handle* h, bool referenced) noexcept {
+  if (h->loop) h->loop->set_handle_ref(h, referenced);
 }
 
 void loop_impl::run() {
@@ -278,12 +439,14 @@ void loop_impl::set_handle_ref(io_handle* h, bool referenced) noexcept {
 }
 
 void loop_impl::begin_op(io_handle* h) noexcept {
+  ++pending_ops_;
   ++h->refs;
   ++h->pending;
   if (h->referenced) ++refs_;
 }
 
 void loop_impl::end_op(io_handle* h) noexcept {
+  --pending_ops_;
   --h->pending;
   if (h->referenced) --refs_;
   release(h);

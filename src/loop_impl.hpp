@@ -30,6 +30,14 @@ class loop_impl {
   bool run_once();
   void run();
   void stop() noexcept;
+  // The final drain when the loop is destroyed (the rule is in loop.hpp).
+  void drain() noexcept;
+  bool draining() const noexcept { return draining_; }
+  // Registers something above the core (a node:net socket or server, a name
+  // lookup) that must end itself when the loop is destroyed: `end(owner)`
+  // runs on the loop thread at the start of the drain if `owner` still lives.
+  using drain_fn = void (*)(void* owner) noexcept;
+  void on_drain(std::weak_ptr<void> owner, drain_fn end);
   void post(std::function<void()> fn);
   void report_exception(std::exception_ptr e) noexcept;
   void set_exception_handler(std::function<void(std::exception_ptr)> h) { on_exception_ = std::move(h); }
@@ -67,6 +75,15 @@ class loop_impl {
   void set_handle_ref(io_handle* h, bool referenced) noexcept;
   void begin_op(io_handle* h) noexcept;
   void end_op(io_handle* h) noexcept;
+  // Out of descriptors (EMFILE/ENFILE) on listener `fd`: closes the spare
+  // descriptor, accepts and closes every waiting connection with the freed
+  // slot, and takes the spare again (libuv's trick), so the backlog cannot
+  // keep the listener failing in a loop. Returns how many were dropped.
+  int shed_waiting_connections(int fd) noexcept;
+  // Makes sure the spare exists (listeners call it when they open).
+  void reserve_spare_fd() noexcept;
+  void link_handle(io_handle* h) noexcept;
+  void unlink_handle(io_handle* h) noexcept;
 
  private:
   void run_inbox();
@@ -76,6 +93,11 @@ class loop_impl {
   void heap_up(std::size_t i) noexcept;
   void heap_down(std::size_t i) noexcept;
   void heap_swap(std::size_t a, std::size_t b) noexcept;
+  bool drain_turn() noexcept;
+  void close_live_handles() noexcept;
+  void cancel_timers() noexcept;
+  void run_drain_hooks() noexcept;
+  void orphan_live_handles() noexcept;
 
   loop& owner_;
   std::unique_ptr<backend> backend_;
@@ -83,6 +105,16 @@ class loop_impl {
   clock::time_point now_;
   long refs_ = 0;
   int inline_budget_ = 0;
+  long pending_ops_ = 0;
+  int spare_fd_ = -1;           // see shed_waiting_connections        // every pending op, referenced or not
+  bool draining_ = false;
+  io_handle* live_ = nullptr;   // every handle not yet deleted
+  struct drain_entry {
+    std::weak_ptr<void> owner;
+    drain_fn end;
+  };
+  std::vector<drain_entry> drain_hooks_;
+  std::size_t drain_hooks_compact_at_ = 64;
 
   op_fifo ready_;  // completions to deliver in the next turn
   std::vector<std::coroutine_handle<>> scheduled_;
@@ -99,5 +131,9 @@ class loop_impl {
 };
 
 inline loop_impl& impl_of(loop& l) noexcept { return l.impl(); }
+
+// Null-safe for handles orphaned by a destroyed loop: closing one deletes it.
+void close_handle(io_handle* h) noexcept;
+void set_handle_ref(io_handle* h, bool referenced) noexcept;
 
 }  // namespace coronet::detail

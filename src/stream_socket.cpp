@@ -42,7 +42,7 @@ result<stream_socket> stream_socket::open(loop& l, int family) {
 }
 
 void stream_socket::close() noexcept {
-  if (auto* h = std::exchange(handle_, nullptr)) h->loop->close_handle(h);
+  if (auto* h = std::exchange(handle_, nullptr)) detail::close_handle(h);
 }
 
 void stream_socket::reset() noexcept {
@@ -59,7 +59,7 @@ std::error_code stream_socket::shutdown() noexcept {
 }
 
 int stream_socket::native_handle() const noexcept { return handle_ ? handle_->fd : -1; }
-loop* stream_socket::get_loop() const noexcept { return handle_ ? &handle_->loop->owner() : nullptr; }
+loop* stream_socket::get_loop() const noexcept { return handle_ && handle_->loop ? &handle_->loop->owner() : nullptr; }
 
 result<endpoint> stream_socket::local_endpoint() const { return detail::local_endpoint_of(handle_); }
 result<endpoint> stream_socket::remote_endpoint() const { return detail::remote_endpoint_of(handle_); }
@@ -83,10 +83,10 @@ std::error_code stream_socket::set_keep_alive(bool on, std::chrono::seconds init
 }
 
 void stream_socket::ref() noexcept {
-  if (handle_) handle_->loop->set_handle_ref(handle_, true);
+  if (handle_) detail::set_handle_ref(handle_, true);
 }
 void stream_socket::unref() noexcept {
-  if (handle_) handle_->loop->set_handle_ref(handle_, false);
+  if (handle_) detail::set_handle_ref(handle_, false);
 }
 bool stream_socket::has_ref() const noexcept { return handle_ && handle_->referenced; }
 

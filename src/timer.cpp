@@ -12,6 +12,7 @@ namespace coronet {
 sleep_awaitable::sleep_awaitable(loop& l, std::chrono::nanoseconds d, std::stop_token stop) noexcept
     : loop_(l), duration_(d) {
   node_.fire = &fired;
+  node_.on_drain = &drained;
   node_.owner = this;
   op_.owner = this;
   op_.kind = detail::op_kind::timer;
@@ -28,6 +29,11 @@ bool sleep_awaitable::await_suspend(std::coroutine_handle<> h) noexcept {
     return false;
   }
   waiter_ = h;
+  if (impl.draining()) {  // the loop is being destroyed: no new waits
+    op_.res = -ECANCELED;
+    impl.defer(&op_);
+    return true;
+  }
   node_.expiry = impl.now() + std::max(duration_, std::chrono::nanoseconds::zero());
   impl.timer_add(&node_);
   stop_.attach(impl, op_, stop_token_);
@@ -42,6 +48,13 @@ void sleep_awaitable::fired(detail::timer_node* node) noexcept {
   auto* self = static_cast<sleep_awaitable*>(node->owner);
   self->op_.res = 0;
   completed(&self->op_);
+}
+
+void sleep_awaitable::drained(detail::timer_node* node) noexcept {
+  // Out of the heap already; the waiter resumes in the drain's next turn.
+  auto* self = static_cast<sleep_awaitable*>(node->owner);
+  self->op_.res = -ECANCELED;
+  self->loop_.impl().defer(&self->op_);
 }
 
 void sleep_awaitable::completed(detail::io_op* op) noexcept {
@@ -90,7 +103,8 @@ void deadline::expires_after(std::chrono::nanoseconds d) noexcept {
 
 void deadline::cancel() noexcept {
   armed_ = false;
-  loop_.impl().timer_remove(&node_);
+  // Not queued: leave the loop alone (a destroyed loop dequeued every timer).
+  if (node_.heap_index != detail::timer_node::not_queued) loop_.impl().timer_remove(&node_);
 }
 
 void deadline::ref() noexcept { loop_.impl().timer_set_ref(&node_, true); }

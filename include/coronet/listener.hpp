@@ -34,6 +34,15 @@ class listener {
 
   // co_await: result<stream_socket>. ECANCELED when stopped or when the
   // listener closes while waiting; EBADF after close().
+  //
+  // EMFILE or ENFILE: the process (or system) is out of descriptors. Before
+  // reporting it the listener has accepted and closed every connection then
+  // waiting, using a spare descriptor its loop keeps for this (libuv's
+  // trick), so the next accept() waits for a new client instead of failing
+  // again at once: retrying at once does not spin. Each connection that
+  // arrives while descriptors stay short is dropped the same way, with one
+  // more EMFILE; the first accept that succeeds ends the episode (net::server
+  // reports one `error` per episode).
   class accept_awaitable;
   accept_awaitable accept(std::stop_token stop = {});
 

@@ -5,6 +5,38 @@
 // only through post() and stop(). run() returns when nothing referenced is
 // left (no pending I/O on a referenced handle, no referenced timer, no posted
 // or ready work), the way a Node.js process exits.
+//
+// Stopping and destroying a loop. stop() only makes run() return: every
+// socket, timer and coroutine stays as it was, and run() may be called
+// again. Destroying a loop ends everything on it, in a final drain that runs
+// inside ~loop while the loop is still whole:
+//   1. node:net sockets and servers (and name lookups) on it are ended
+//      first: each socket is destroyed (`close` is emitted, no `error`), each
+//      listening server closed (its Unix socket file removed, `close`
+//      emitted), a lookup in flight completes with ECANCELED.
+//   2. Every open stream_socket and listener is closed: descriptors closed,
+//      connections a listener accepted but nobody took closed, and every
+//      pending operation completes with ECANCELED. Every pending sleep_for
+//      completes with ECANCELED; a deadline never fires.
+//   3. Awaiting coroutines resume with those results, and posted functions
+//      and spawned tasks run, as in any turn. What they start meets the same
+//      end in the next turn of the drain: a new socket or listener is closed
+//      (its pending operations complete with ECANCELED; one the system
+//      answers first keeps that answer), a new sleep_for completes with
+//      ECANCELED at once. A coroutine that ends on an error ends, and its
+//      frame is freed.
+//   4. The drain ends when nothing is ready and no operation is pending. A
+//      coroutine still suspended then waits for something that is not the
+//      loop's (an awaitable of your own) and is never resumed: its frame is
+//      yours to free. After 1000 turns with work still coming (a coroutine
+//      that retries forever) the drain says so on stderr and gives up: what
+//      it did not finish is never resumed.
+// After ~loop returns no code of yours runs on the loop's behalf. A
+// stream_socket or listener that outlives its loop is closed and may only be
+// destroyed or moved. Every other object tied to a loop (deadline,
+// keep_alive, net::socket and net::server pointers) must go before it:
+// declare them after the loop. Other threads must not post() to a loop that
+// is being destroyed.
 #pragma once
 
 #include <chrono>
@@ -51,6 +83,7 @@ class loop {
  public:
   // Throws std::system_error when the requested backend cannot be set up.
   explicit loop(loop_options options = {});
+  // Closes everything on the loop and drains it (see the top of this file).
   ~loop();
   loop(const loop&) = delete;
   loop& operator=(const loop&) = delete;

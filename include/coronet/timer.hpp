@@ -31,6 +31,7 @@ class sleep_awaitable {
 
  private:
   static void fired(detail::timer_node*) noexcept;
+  static void drained(detail::timer_node*) noexcept;
   static void completed(detail::io_op*) noexcept;
   static void cancel(detail::io_op*) noexcept;
 

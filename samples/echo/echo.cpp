@@ -19,7 +19,6 @@
 #include <vector>
 
 using namespace coronet;
-using namespace std::chrono_literals;
 
 task<void> echo(stream_socket s) {
   for (;;) {
@@ -30,17 +29,18 @@ task<void> echo(stream_socket s) {
 }
 
 task<void> serve(loop& l, listener& server) {
-  for (;;) {
+  for (bool failing = false;;) {
     auto [ec, s] = co_await server.accept();
     if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) co_return;  // stopping
-    if (ec) co_await sleep_for(l, 100ms);  // out of descriptors (EMFILE): let some close
-    else {
-      // Every server it is compared with turns Nagle off: a reply that leaves
-      // in two writes must not wait for the peer's delayed ACK. (Fails
-      // harmlessly on Unix sockets.)
-      s.set_no_delay(true);
-      spawn(l, echo(std::move(s)));
-    }
+    // Out of descriptors (EMFILE): waiting clients were dropped; say so once.
+    if (ec && !std::exchange(failing, true)) std::fprintf(stderr, "echo: accept: %s\n", ec.message().c_str());
+    if (ec) continue;
+    failing = false;
+    // Every server it is compared with turns Nagle off: a reply that leaves
+    // in two writes must not wait for the peer's delayed ACK. (Fails
+    // harmlessly on Unix sockets.)
+    s.set_no_delay(true);
+    spawn(l, echo(std::move(s)));
   }
 }
 

@@ -15,6 +15,9 @@
 
 #include <cerrno>
 #include <memory>
+#include <new>
+#include <system_error>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -25,25 +28,43 @@ namespace {
 namespace asio = boost::asio;
 
 struct asio_handle final : io_handle {
-  asio_handle(loop_impl& l, int descriptor, asio::io_context& io) : io_handle(l, descriptor), sd(io, descriptor) {}
+  // Never throws for a bad descriptor: an epoll registration that fails
+  // (EBADF, EPERM for a regular file) is kept and reported by the first
+  // operation that has to wait.
+  asio_handle(loop_impl& l, int descriptor, asio::io_context& io) : io_handle(l, descriptor) {
+    boost::system::error_code ec;
+    sd.emplace(io);
+    sd->assign(descriptor, ec);
+    if (ec) assign_error = ec.value() > 0 ? ec.value() : EBADF;
+  }
 
-  asio::posix::stream_descriptor sd;
+  // Reset at close, so a handle that outlives its loop holds nothing of the
+  // io_context (see loop.hpp on teardown).
+  std::optional<asio::posix::stream_descriptor> sd;
   io_op* reader = nullptr;  // accept, recv, receive
   io_op* writer = nullptr;  // connect, send
   bool read_wait = false;   // an async_wait for readability is pending
   bool write_wait = false;
+  int assign_error = 0;     // errno from registering with the reactor
+  // Out of descriptors: accept4 fails at once even with nobody waiting, so
+  // the next accept waits for a client first (or it would spin).
+  bool accept_exhausted = false;
 };
 
 int last_error() noexcept { return errno == EWOULDBLOCK ? -EAGAIN : -errno; }
 
 class asio_backend final : public backend {
  public:
+  // Asio throws boost::system::system_error (epoll_create failing with
+  // EMFILE, say); make_asio_backend turns that into std::system_error.
   asio_backend(loop_impl& l, const loop_options& o)
       : loop_(l), io_(1), work_(asio::make_work_guard(io_)), buffer_size_(o.receive_buffer_size) {}
 
   ~asio_backend() override {
     // Waits aborted by a close are still queued; running them drops the
-    // handle references they hold.
+    // handle references they hold. They resume nobody: the loop's drain
+    // has already completed every operation.
+    tearing_down_ = true;
     work_.reset();
     io_.restart();
     io_.poll();
@@ -54,9 +75,9 @@ class asio_backend final : public backend {
   io_handle* attach(int fd) override {
     try {
       return new asio_handle(loop_, fd, io_);
-    } catch (...) {
+    } catch (...) {  // out of memory
       ::close(fd);
-      throw;
+      throw std::bad_alloc();
     }
   }
 
@@ -65,25 +86,26 @@ class asio_backend final : public backend {
     if (io_op* op = std::exchange(h->reader, nullptr)) finish_later(op, -ECANCELED);
     if (io_op* op = std::exchange(h->writer, nullptr)) finish_later(op, -ECANCELED);
     boost::system::error_code ignored;
-    h->sd.close(ignored);  // pending waits end with operation_aborted
+    h->sd->close(ignored);  // pending waits end with operation_aborted
+    h->sd.reset();
     h->fd = -1;
   }
 
   bool start(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<asio_handle*>(base);
     op->cqe_flags = 0;  // connect: set once the connection is in progress
-    int res = attempt(h, op);
+    int res = op->kind == op_kind::accept && h->accept_exhausted ? -EAGAIN : attempt(h, op);
+    if (res == -EAGAIN && h->assign_error) res = -h->assign_error;  // it can never become ready
     if (res != -EAGAIN) {
       op->res = res;
       return false;
     }
-    if (is_write_side(op->kind)) {
-      h->writer = op;
-      wait(h, asio::posix::stream_descriptor::wait_write);
-    } else {
-      h->reader = op;
-      wait(h, asio::posix::stream_descriptor::wait_read);
+    const bool write_side = is_write_side(op->kind);
+    if (!wait(h, write_side ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read)) {
+      op->res = -ENOMEM;
+      return false;
     }
+    (write_side ? h->writer : h->reader) = op;
     return true;
   }
 
@@ -114,16 +136,21 @@ class asio_backend final : public backend {
   }
 
   void poll(std::optional<std::chrono::nanoseconds> timeout) override {
-    std::size_t ran = 0;
-    if (!timeout) {
-      ran = io_.run_one();
-    } else if (timeout->count() > 0) {
-      ran = io_.run_one_for(*timeout);
+    try {
+      std::size_t ran = 0;
+      if (!timeout) {
+        ran = io_.run_one();
+      } else if (timeout->count() > 0) {
+        ran = io_.run_one_for(*timeout);
+      }
+      // A bounded batch per turn, like an io_uring CQ batch: with thousands of
+      // ready descriptors, running them all at once would let every one hold a
+      // receive buffer before any write completed.
+      while (ran < max_handlers_per_turn && io_.poll_one()) ++ran;
+    } catch (const boost::system::system_error& e) {
+      // The reactor failed (epoll_wait); no Boost exception reaches a user.
+      throw std::system_error(errno_code(e.code().value() > 0 ? e.code().value() : EIO), "asio poll");
     }
-    // A bounded batch per turn, like an io_uring CQ batch: with thousands of
-    // ready descriptors, running them all at once would let every one hold a
-    // receive buffer before any write completed.
-    while (ran < max_handlers_per_turn && io_.poll_one()) ++ran;
     if (io_.stopped()) io_.restart();
   }
 
@@ -153,7 +180,12 @@ class asio_backend final : public backend {
     switch (op->kind) {
       case op_kind::accept: {
         int s = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        return s >= 0 ? s : last_error();
+        h->accept_exhausted = s < 0 && (errno == EMFILE || errno == ENFILE);
+        if (s >= 0) return s;
+        const int err = last_error();
+        // Out of descriptors: empty the backlog, or readiness fires forever.
+        if (h->accept_exhausted) loop_.shed_waiting_connections(fd);
+        return err;
       }
       case op_kind::recv: {
         ssize_t n = ::recv(fd, op->buf, op->len, 0);
@@ -212,27 +244,35 @@ class asio_backend final : public backend {
     return id;
   }
 
-  void wait(asio_handle* h, asio::posix::stream_descriptor::wait_type type) {
+  // Starts a readiness wait unless one is pending. False only when Asio
+  // could not allocate the wait.
+  bool wait(asio_handle* h, asio::posix::stream_descriptor::wait_type type) noexcept {
     const bool write_side = type == asio::posix::stream_descriptor::wait_write;
     bool& waiting = write_side ? h->write_wait : h->read_wait;
-    if (waiting) return;
+    if (waiting) return true;
+    try {
+      h->sd->async_wait(type, [this, h, write_side](const boost::system::error_code& ec) {
+        (write_side ? h->write_wait : h->read_wait) = false;
+        ready(h, write_side, ec);
+        loop_.release(h);
+      });
+    } catch (...) {
+      return false;
+    }
     waiting = true;
     ++h->refs;  // the pending wait holds the handle
-    h->sd.async_wait(type, [this, h, write_side](const boost::system::error_code& ec) {
-      (write_side ? h->write_wait : h->read_wait) = false;
-      ready(h, write_side, ec);
-      loop_.release(h);
-    });
+    return true;
   }
 
   void ready(asio_handle* h, bool write_side, const boost::system::error_code& ec) {
     io_op*& slot = write_side ? h->writer : h->reader;
     io_op* op = slot;
-    if (!op) return;
+    if (!op || tearing_down_) return;
     int res = ec ? -ECANCELED : attempt(h, op);
     if (res == -EAGAIN) {
-      wait(h, write_side ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read);
-      return;
+      if (wait(h, write_side ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read))
+        return;
+      res = -ENOMEM;
     }
     slot = nullptr;
     op->res = res;
@@ -248,6 +288,7 @@ class asio_backend final : public backend {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::size_t buffer_size_;
+  bool tearing_down_ = false;
   std::vector<std::unique_ptr<std::byte[]>> buffers_;
   std::vector<std::uint32_t> free_;         // allocated, unused
   std::vector<std::uint32_t> empty_slots_;  // ids whose memory was given back
@@ -258,7 +299,11 @@ class asio_backend final : public backend {
 }  // namespace
 
 std::unique_ptr<backend> make_asio_backend(loop_impl& l, const loop_options& o) {
-  return std::make_unique<asio_backend>(l, o);
+  try {
+    return std::make_unique<asio_backend>(l, o);
+  } catch (const boost::system::system_error& e) {
+    throw std::system_error(errno_code(e.code().value() > 0 ? e.code().value() : EIO), "asio io_context");
+  }
 }
 
 }  // namespace coronet::detail

@@ -1,5 +1,7 @@
 #include "lookup.hpp"
 
+#include "../loop_impl.hpp"
+
 #include <coronet/error.hpp>
 #include <coronet/keep_alive.hpp>
 
@@ -109,31 +111,76 @@ int lookup_all(const std::string& host, int family, int hints, std::vector<resol
 
 }  // namespace
 
+namespace {
+// One lookup in flight, shared by the pool thread and the loop. A loop
+// destroyed before the answer comes ends it in its drain (loop.hpp): `done`
+// gets ECANCELED there and the pool thread's answer is dropped, never posted
+// to a loop that is gone.
+struct pending_lookup {
+  std::mutex mutex;
+  loop* target;  // null once the loop stopped waiting (guarded by mutex)
+  std::function<void(const error_info*, std::vector<resolved>)> done;
+  keep_alive hold;
+
+  void finish(const error_info* e, std::vector<resolved> found) {
+    auto cb = std::move(done);
+    done = nullptr;
+    hold.reset();
+    if (cb) cb(e, std::move(found));
+  }
+};
+
+error_info lookup_error(int rc, const std::string& host) {
+  error_info e;
+  e.code = dns_code(rc == 0 ? EAI_NONAME : rc);
+  e.ec = errno_code(rc == EAI_AGAIN ? EAGAIN : ENOENT);
+  e.syscall = "getaddrinfo";
+  e.address = host;
+  e.message = "getaddrinfo " + e.code + ' ' + host;
+  return e;
+}
+}  // namespace
+
 void resolve(loop& l, std::string host, int family, int hints,
              std::function<void(const error_info*, std::vector<resolved>)> done) {
-  // The loop stays alive until the answer is delivered; the token is
-  // released on the loop thread, inside the posted function.
-  auto hold = std::make_shared<keep_alive>(l);
-  resolver_pool::instance().submit(
-      [&l, host = std::move(host), family, hints, done = std::move(done), hold = std::move(hold)]() mutable {
-        std::vector<resolved> out;
-        const int rc = lookup_all(host, family, hints, out);
-        l.post([host = std::move(host), rc, out = std::move(out), done = std::move(done),
-                hold = std::move(hold)]() mutable {
-          if (rc != 0 || out.empty()) {
-            error_info e;
-            e.code = dns_code(rc == 0 ? EAI_NONAME : rc);
-            e.ec = errno_code(rc == EAI_AGAIN ? EAGAIN : ENOENT);
-            e.syscall = "getaddrinfo";
-            e.address = host;
-            e.message = "getaddrinfo " + e.code + ' ' + host;
-            done(&e, {});
-          } else {
-            done(nullptr, std::move(out));
-          }
-          hold->reset();
-        });
-      });
+  // The loop stays alive until the answer is delivered.
+  auto state = std::make_shared<pending_lookup>();
+  state->target = &l;
+  state->done = std::move(done);
+  state->hold = keep_alive(l);
+  l.impl().on_drain(state, [](void* p) noexcept {
+    auto* s = static_cast<pending_lookup*>(p);
+    {
+      std::lock_guard lock(s->mutex);
+      s->target = nullptr;
+    }
+    error_info e;
+    e.code = "ECANCELED";
+    e.ec = errno_code(ECANCELED);
+    e.syscall = "getaddrinfo";
+    e.message = "getaddrinfo ECANCELED";
+    try {
+      s->finish(&e, {});
+    } catch (...) {
+      // A callback that throws while the loop is being destroyed has nobody to tell.
+    }
+  });
+  resolver_pool::instance().submit([state, host = std::move(host), family, hints]() mutable {
+    std::vector<resolved> out;
+    const int rc = lookup_all(host, family, hints, out);
+    // TRICKY: the mutex keeps the loop from finishing its drain (and going
+    // away) between the check and the post.
+    std::lock_guard lock(state->mutex);
+    if (!state->target) return;
+    state->target->post([state, host = std::move(host), rc, out = std::move(out)]() mutable {
+      if (rc != 0 || out.empty()) {
+        auto e = lookup_error(rc, host);
+        state->finish(&e, {});
+      } else {
+        state->finish(nullptr, std::move(out));
+      }
+    });
+  });
 }
 
 }  // namespace coronet::net::detail

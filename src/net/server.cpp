@@ -6,6 +6,7 @@
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
+#include "../loop_impl.hpp"
 #include "lookup.hpp"
 
 #include <sys/socket.h>
@@ -132,6 +133,8 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
   if (o.port && (*o.port < 0 || *o.port > 65535))
     throw error(errc::ERR_SOCKET_BAD_PORT,
                 "options.port should be >= 0 and < 65536. Received type number (" + std::to_string(*o.port) + ").");
+  if (o.host.find('\0') != std::string::npos)  // every C API below would cut it off there
+    throw error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + o.host.substr(0, o.host.find('\0')) + "\\u0000...");
   if (on_listening) once<"listening">([cb = std::move(on_listening)] { cb(); });
   binding_ = true;
   if (o.signal.stop_possible()) {
@@ -245,6 +248,12 @@ void server::start_listening() {
   closing_ = false;
   ++generation_;
   self_ = shared_from_this();
+  // A loop destroyed while we listen closes us first (loop.hpp): the Unix
+  // path is removed and `close` is emitted inside the loop's final drain.
+  loop_.impl().on_drain(self_, [](void* p) noexcept {
+    auto* self = static_cast<server*>(p);
+    if (self->listening_) self->close();
+  });
   if (referenced_) hold_ = keep_alive(loop_);
   else listener_.unref();
   spawn(loop_, accept_task(self_));
@@ -265,14 +274,21 @@ task<void> server::accept_task(std::shared_ptr<server> /*keeps us alive*/) {
   // After close() a new listen() may run while this loop's accept is still
   // being cancelled; the generation tells this loop it is no longer the one.
   const unsigned generation = generation_;
+  // Out of descriptors (EMFILE, ENFILE) is one episode until an accept
+  // succeeds again: one `error` for it, not one per refused client. The
+  // listener has dropped the waiting clients, so accepting on does not spin.
+  bool out_of_descriptors = false;
   while (listening_ && generation == generation_) {
     auto [ec, s] = co_await listener_.accept();
     if (!listening_ || generation != generation_) break;
     if (ec) {
       if (ec == std::errc::operation_canceled || ec == std::errc::bad_file_descriptor) break;
+      const bool exhausted = ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system;
+      if (exhausted && std::exchange(out_of_descriptors, true)) continue;
       emit<"error">(error_info::system(ec, "accept"));
       continue;
     }
+    out_of_descriptors = false;
     take(std::move(s));
   }
 }

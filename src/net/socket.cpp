@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,34 @@ namespace coronet::net {
 
 namespace {
 std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+
+// Node's createHandle(fd): only a TCP or Unix stream socket is adopted; the
+// type name in the message is libuv's guess (uv_guess_handle).
+void validate_fd(int fd) {
+  if (fd < 0) throw detail::out_of_range("options.fd", ">= 0 && <= 2147483647", fd);
+  struct stat st {};
+  const char* type = "UNKNOWN";
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) type = "FILE";
+    if (S_ISSOCK(st.st_mode)) {
+      int kind = 0, family = 0;
+      socklen_t len = sizeof kind;
+      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &kind, &len);
+      len = sizeof family;
+      ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
+      if (kind == SOCK_STREAM && (family == AF_INET || family == AF_INET6 || family == AF_UNIX)) return;
+      type = kind == SOCK_DGRAM && family != AF_UNIX ? "UDP" : "UNKNOWN";
+    }
+  }
+  throw error(errc::ERR_INVALID_FD_TYPE, std::string("Unsupported fd type: ") + type);
+}
+
+// A NUL inside an address would be cut off by every C API below us.
+error invalid_ip_address(std::string_view text) {
+  std::string shown;
+  for (char c : text) shown += c == '\0' ? std::string("\\u0000") : std::string(1, c);
+  return error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + shown);
+}
 
 address_info info_of(const endpoint& e) {
   if (e.is_unix()) return {e.address(), "", 0};
@@ -43,7 +72,14 @@ socket::~socket() {
 }
 
 std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
+  if (options.fd != -1) validate_fd(options.fd);
   auto s = std::make_shared<socket>(private_tag{}, l, std::move(options));
+  // A loop destroyed while we are open closes us in its final drain
+  // (loop.hpp): `close` is emitted, no `error`, and the tasks that hold us end.
+  l.impl().on_drain(s, [](void* p) noexcept {
+    auto* self = static_cast<socket*>(p);
+    if (!self->destroyed_ && (self->state_ == state::open || self->state_ == state::connecting)) self->destroy();
+  });
   if (s->options_.handle) s->bound_fd_ = std::exchange(s->options_.handle, nullptr)->adopt();
   if (s->options_.fd >= 0) {
     stream_socket io(l, s->options_.fd);
@@ -94,10 +130,10 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     if (o.family != 0 && o.family != 4 && o.family != 6)
       throw error(errc::ERR_INVALID_ARG_VALUE,
                   "The property 'options.family' must be one of: 0, 4, 6. Received " + std::to_string(o.family));
-    if (!o.local_address.empty() && !is_ip(o.local_address))
-      throw error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + o.local_address);
+    if (!o.local_address.empty() && !is_ip(o.local_address)) throw invalid_ip_address(o.local_address);
   }
   if (o.type_of_service) detail::check_type_of_service(*o.type_of_service);
+  if (o.host.find('\0') != std::string::npos) throw invalid_ip_address(o.host);
   int attempt_delay = get_default_auto_select_family_attempt_timeout();
   if (o.auto_select_family_attempt_timeout) {
     // Node: validateInt32(v, 'options.autoSelectFamilyAttemptTimeout', 1), then at least 10.

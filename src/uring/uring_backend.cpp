@@ -6,6 +6,7 @@
 #include <coronet/error.hpp>
 
 #include <liburing.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -72,6 +73,8 @@ class uring_backend final : public backend {
     auto* h = new uring_handle(loop_, fd);
     h->accept_request.owner = h;
     h->accept_request.on_complete = &accept_completed;
+    h->accept_poll.owner = h;
+    h->accept_poll.on_complete = &accept_poll_completed;
     h->recv_request.owner = h;
     h->recv_request.on_complete = &receive_completed;
     return h;
@@ -87,7 +90,7 @@ class uring_backend final : public backend {
     // Everything the kernel holds for this descriptor ends with ECANCELED;
     // their completions still arrive, so no memory goes before they do. The
     // cancel must reach the kernel while the descriptor still names the file.
-    if (h->accept_armed || h->recv_armed || h->pending > 0) {
+    if (h->accept_armed || h->accept_polling || h->recv_armed || h->pending > 0) {
       io_uring_sqe* sqe = get_sqe();
       io_uring_prep_cancel_fd(sqe, h->fd, IORING_ASYNC_CANCEL_ALL);
       io_uring_sqe_set_data64(sqe, 0);
@@ -323,12 +326,12 @@ class uring_backend final : public backend {
         if (!(flags & IORING_CQE_F_MORE)) --in_flight_;
         if (!dispatch) {  // tearing down: settle ownership, resume nobody
           if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
-          const bool handle_request = is_multishot(op);
+          const bool handle_request = is_handle_request(op);
           if (op->on_complete == &accept_completed && res >= 0) ::close(res);
           if (handle_request && !(flags & IORING_CQE_F_MORE)) loop_.release(static_cast<uring_handle*>(op->owner));
           continue;
         }
-        if (!is_multishot(op) && continued(op, res)) continue;
+        if (!is_handle_request(op) && continued(op, res)) continue;
         op->res = res;
         op->cqe_flags = flags;
         op->on_complete(op);
@@ -336,8 +339,11 @@ class uring_backend final : public backend {
     }
   }
 
-  static bool is_multishot(const io_op* op) noexcept {
-    return op->on_complete == &accept_completed || op->on_complete == &receive_completed;
+  // The requests a handle owns (multishot accept and receive, the accept
+  // poll after EMFILE): each holds a handle reference until its last CQE.
+  static bool is_handle_request(const io_op* op) noexcept {
+    return op->on_complete == &accept_completed || op->on_complete == &receive_completed ||
+           op->on_complete == &accept_poll_completed;
   }
 
   // ---- accept ----------------------------------------------------------------
@@ -357,12 +363,35 @@ class uring_backend final : public backend {
   }
 
   void arm_accept(uring_handle* h) noexcept {
+    if (h->accept_exhausted) {
+      if (!h->accept_polling) arm_accept_poll(h);
+      return;
+    }
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_multishot_accept(sqe, h->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data(sqe, &h->accept_request);
     h->accept_armed = true;
     ++h->refs;  // the kernel request holds the handle
     ++in_flight_;
+  }
+
+  void arm_accept_poll(uring_handle* h) noexcept {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_poll_add(sqe, h->fd, POLLIN);
+    io_uring_sqe_set_data(sqe, &h->accept_poll);
+    h->accept_polling = true;
+    ++h->refs;
+    ++in_flight_;
+  }
+
+  // A client is waiting: try accepting again.
+  static void accept_poll_completed(io_op* req) noexcept {
+    auto* h = static_cast<uring_handle*>(req->owner);
+    auto& self = static_cast<uring_backend&>(h->loop->io());
+    h->accept_polling = false;
+    h->accept_exhausted = false;
+    if (!h->closed && !h->accept_waiters.empty() && !h->accept_armed) self.arm_accept(h);
+    self.loop_.release(h);
   }
 
   static void accept_completed(io_op* req) noexcept {
@@ -372,6 +401,12 @@ class uring_backend final : public backend {
     const bool more = req->cqe_flags & IORING_CQE_F_MORE;
     if (!more) h->accept_armed = h->accept_cancelling = false;
 
+    // Out of descriptors: empty the backlog, or the re-armed accept fails
+    // again at once, forever.
+    if ((res == -EMFILE || res == -ENFILE) && !h->closed) {
+      h->accept_exhausted = true;
+      self.loop_.shed_waiting_connections(h->fd);
+    }
     if (res >= 0 && h->closed) {
       ::close(res);
     } else if (res == -EAGAIN || res == -EINTR) {

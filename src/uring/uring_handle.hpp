@@ -47,6 +47,11 @@ struct uring_handle final : io_handle {
   op_fifo accept_waiters;
   small_queue<int> accepted;   // connections nobody has taken yet
   int accept_error = 0;       // an error nobody has taken yet (positive errno)
+  // Out of descriptors: an accept fails at once even with nobody waiting, so
+  // the next one waits for a client first (a poll), or it would spin.
+  bool accept_exhausted = false;
+  bool accept_polling = false;
+  io_op accept_poll;
 
   // Multishot receive into the provided-buffer ring.
   struct chunk {

@@ -18,6 +18,9 @@ struct timer_node {
   std::size_t heap_index = not_queued;
   std::uint64_t seq = 0;  // orders timers with equal expiry by start
   fire_fn fire = nullptr;
+  // Called when the loop is destroyed with this timer queued (after it is
+  // taken out of the heap); null: the timer just never fires.
+  fire_fn on_drain = nullptr;
   bool referenced = true;  // keeps loop::run() going while queued
   void* owner = nullptr;   // the object that embeds this node
 };
