@@ -15,8 +15,11 @@ namespace {
 // Starts `srv` on a free loopback port and runs the loop until it listens.
 int listen_on_free_port(loop& l, net::server& srv) {
   int port = 0;
-  srv.listen(0, "127.0.0.1", 511, [&] { port = test::port_of(srv); });
-  for (int turn = 0; port == 0 && turn < 1000; ++turn) l.run_once();
+  srv.listen(0, "127.0.0.1", 511, [&] {
+    port = test::port_of(srv);
+    l.stop();  // run() returns after this turn; the server keeps listening
+  });
+  test::run_bounded(l);
   REQUIRE(port != 0);
   return port;
 }
