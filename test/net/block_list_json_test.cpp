@@ -4,6 +4,8 @@
 #include <coronet/net/block_list.hpp>
 #include <coronet/net/errors.hpp>
 
+#include "net/json_strings.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -119,5 +121,19 @@ TEST_CASE("from_json of text that is not a JSON array of strings throws") {
   CHECK(thrown_code([&] { list.from_json(std::string_view("\"a\"")); }) == "ERR_INVALID_ARG_TYPE");
   CHECK(thrown_code([&] { list.from_json(std::string_view("[[[[[]]]]]")); }) == "ERR_INVALID_ARG_TYPE");
   CHECK(thrown_code([&] { list.from_json(std::string_view(R"(["\u0041ddress: IPv4 1.2.3.4"])")); }) == "");
+  CHECK(list.rules() == std::vector<std::string>{"Address: IPv4 1.2.3.4"});
+}
+
+TEST_CASE("JSON text for from_json joins escaped surrogate pairs into UTF-8, the last low surrogate DFFF included") {
+  // The strings from_json matches are UTF-8: a pair written as two escapes
+  // is one code point, whichever low surrogate (DC00 to DFFF) it ends with.
+  std::vector<std::string> items;
+  REQUIRE(net::detail::parse_json_string_array(R"(["\uD83D\uDFFF", "\uDBFF\uDFFF", "\uD800\uDC00", "\uD83D\uDE00!"])",
+                                               items) == net::detail::json_result::ok);
+  CHECK(items == std::vector<std::string>{"\xF0\x9F\x9F\xBF", "\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80",
+                                          "\xF0\x9F\x98\x80!"});
+  // And the rule around such a pair is still read.
+  block_list list;
+  list.from_json(std::string_view(R"(["\uD83D\uDFFFAddress: IPv4 1.2.3.4"])"));
   CHECK(list.rules() == std::vector<std::string>{"Address: IPv4 1.2.3.4"});
 }

@@ -71,6 +71,14 @@ TEST_CASE("a UTF-8 character split across chunks comes out whole in the chunk th
   CHECK(decode(encoding::utf8, {"a\xF0\x9F", "\x98", "\x80!"}) == strings{"a", "", "\xF0\x9F\x98\x80!", ""});
 }
 
+TEST_CASE("a chunk that ends in a complete multi-byte UTF-8 character returns it at once") {
+  // Nothing is held back when the last character is whole: Node returns it
+  // from this write(), and the next chunk starts afresh.
+  CHECK(decode(encoding::utf8, {"\xC3\xA9", "!"}) == strings{"\xC3\xA9", "!", ""});
+  CHECK(decode(encoding::utf8, {"a\xE2\x82\xAC", "b"}) == strings{"a\xE2\x82\xAC", "b", ""});
+  CHECK(decode(encoding::utf8, {"\xF0\x9F\x98\x80", "\xC3\xA9"}) == strings{"\xF0\x9F\x98\x80", "\xC3\xA9", ""});
+}
+
 TEST_CASE("invalid UTF-8 becomes one U+FFFD per maximal subpart, as in V8") {
   // E0 80: E0 cannot be followed by 80 (overlong), so two replacements;
   // F0 90 80 is a valid prefix cut short: one; ED A0 80 is an encoded

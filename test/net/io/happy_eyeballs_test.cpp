@@ -255,6 +255,36 @@ TEST_CASE("race (RFC 8305): a slow first address still wins after the next one s
   CHECK(remote == "127.0.0.2");
 }
 
+TEST_CASE("race: once one attempt connects, the attempts still pending are stopped and their descriptors closed") {
+  loop l;
+  black_hole slow(l, "127.0.0.2", 0);  // never answers the first attempt's SYN
+  auto fast = test::listen(l, *endpoint::ip("127.0.0.3", static_cast<std::uint16_t>(slow.port())));
+  const int fds_ready = test::open_fd_count();
+  std::vector<std::string> log;
+  std::string remote;
+  int fds_at_connect = 0, fds_after = 0;
+  net::connect_options o{.port = slow.port(), .host = "race.test", .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 20, .happy_eyeballs = net::eyeballs::race};
+  o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
+  auto c = net::connect(l, o);
+  record(*c, log);
+  c->on<"connect">([&, c] {
+    remote = c->remote_address();
+    fds_at_connect = test::open_fd_count();
+    after(l, 20ms, [&, c] {
+      fds_after = test::open_fd_count();  // the loser had its turn to close
+      c->destroy();
+    });
+  });
+  c->on<"close">([&](bool) { slow.close(); });
+  test::run_bounded(l, 5s);
+  CHECK(log == std::vector<std::string>{"attempt 127.0.0.2 v4", "timeout 127.0.0.2", "attempt 127.0.0.3 v4", "connect"});
+  CHECK(remote == "127.0.0.3");
+  CHECK(fds_at_connect >= fds_ready + 1);
+  CHECK(fds_after == fds_ready + 1);  // the winner only: the pending loser was closed
+  CHECK(test::open_fd_count() == fds_ready);
+}
+
 TEST_CASE("abandon (Node): the same slow first address is given up, and the error says so") {
   loop l;
   black_hole slow(l, "127.0.0.2", 0);
