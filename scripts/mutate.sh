@@ -4,10 +4,11 @@
 # sed, in a scratch copy of the tree (never this working tree); the tests
 # named for it are rebuilt and rerun there, and the mutant counts as killed
 # if any of them fails. Prints one line per mutant and "mutation score:
-# K killed / N". Last run (2026-12-01): 11 killed / 11. enobufs_not_rearmed once dropped the starve() on ENOBUFS,
-# which is equivalent since the end of a multishot receive re-arms through
-# arm_receive (which starves when no buffer is free); it now drops the
-# re-arm of a starved connection when a buffer comes back.
+# K killed / N". Last run (2026-12-01): 11 killed / 11.
+# enobufs_not_rearmed once dropped the starve() on ENOBUFS, an equivalent
+# mutant: the end of a multishot receive re-arms through arm_receive, which
+# starves when no buffer is free. It now drops the re-arm of a starved
+# connection when a buffer comes back.
 #
 #   scripts/mutate.sh [NAME...]     # only the mutants named
 #
