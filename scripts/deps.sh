@@ -6,8 +6,11 @@
 set -euo pipefail
 
 # g++, meson and the two backends' headers: liburing for io_uring, Boost for
-# the Asio fallback (headers only, nothing to link).
-packages=(meson ninja-build pkg-config g++ liburing-dev libboost1.81-dev)
+# the Asio fallback (headers only, nothing to link). dpkg-dev (part of
+# build-essential) tells meson Debian's multiarch libdir: without it a
+# minimal Debian installs into lib64, which Debian's ld.so, pkg-config and
+# CMake do not search.
+packages=(meson ninja-build pkg-config g++ dpkg-dev liburing-dev libboost1.81-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     doctest-dev                                      # the test framework

@@ -31,7 +31,7 @@ cmake)
   # Given only the prefix, as a user would; the config finds the library
   # from its own place, so it works in this scratch root too.
   cmake -S "$source_root/test/install/cmake" -B "$root/cmake-build" -G Ninja \
-    -DCMAKE_PREFIX_PATH="${config%%/lib/*}" \
+    -DCMAKE_PREFIX_PATH="$(sed -E 's#/lib[^/]*/.*##' <<<"$config")" \
     -DCONSUMER_SOURCE="$consumer" -DCMAKE_BUILD_TYPE=Release >"$root/cmake.log" 2>&1 ||
     { tail -30 "$root/cmake.log"; exit 1; }
   ninja -C "$root/cmake-build" >>"$root/cmake.log" 2>&1 || { tail -30 "$root/cmake.log"; exit 1; }
