@@ -56,6 +56,10 @@ run_suite() {  # name, build dir, setup args...
   fi
   meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$dir.test.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
   count "$dir.test.log"
+  if grep -qE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT) ' "$dir.test.log"; then
+    echo "test.sh: $name: what the failing tests printed (the end of $dir.test.log):"
+    grep -vE '^ *[0-9]+/[0-9]+ ' "$dir.test.log" | tail -150
+  fi
 }
 
 run_suite "g++ (io_uring + Asio)" build-gcc --buildtype=debugoptimized -Dbench=true
