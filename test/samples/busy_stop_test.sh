@@ -8,6 +8,9 @@ PROGRAM=$1
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
 dir=$(mktemp -d /tmp/coronet-busy-stop.XXXXXX)
 trap 'kill -KILL $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
+# Seconds to wait for every connection's first echo (BUSY_WAIT_S: longer
+# under the sanitizers, where the server runs several times slower).
+busy_wait=${BUSY_WAIT_S:-30}
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -29,7 +32,7 @@ echoed = set()
 for s in conns: sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
 payload = b"x" * 4096
 said = False
-deadline = time.monotonic() + 30
+deadline = time.monotonic() + float(sys.argv[3])
 while sel.get_map() and time.monotonic() < deadline:
     for key, mask in sel.select(timeout=1):
         s = key.fileobj
@@ -57,9 +60,9 @@ run() {
   done
   [[ -n $addr ]] || { fail "$name did not start: $(cat "$dir/$name.out")"; return; }
   : >"$dir/$name.load"
-  python3 "$dir/load.py" "$addr" 500 >"$dir/$name.load" 2>&1 &
+  python3 "$dir/load.py" "$addr" 500 $((busy_wait + 30)) >"$dir/$name.load" 2>&1 &
   local load=$!
-  for _ in $(seq 600); do grep -q busy "$dir/$name.load" && break; sleep 0.05; done
+  for _ in $(seq $((busy_wait * 20))); do grep -q busy "$dir/$name.load" && break; sleep 0.05; done
   grep -q busy "$dir/$name.load" || fail "$name: 500 connections never all echoed: $(cat "$dir/$name.load")"
   sleep 0.3
   kill "-$sig" "$pid"
