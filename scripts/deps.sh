@@ -23,6 +23,9 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # Node.js from NodeSource (or nvm) brings its own npm and conflicts with
+  # Debian's npm package: any working npm will do.
+  [[ $p == npm ]] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
