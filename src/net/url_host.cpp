@@ -177,7 +177,9 @@ std::optional<http_endpoint> parse_http_endpoint(std::string_view input) {
       port = port * 10 + static_cast<std::uint32_t>(c - '0');
       if (port > 65535) return std::nullopt;
     }
-    result.port = port == 80 ? 0 : static_cast<std::uint16_t>(port);
+    // An explicit :80 is kept: the URL parser drops the http scheme's default
+    // port, which Node v26 inherited and its main branch fixed.
+    result.port = static_cast<std::uint16_t>(port);
   }
 
   if (host[0] == '[') {

@@ -15,7 +15,7 @@ namespace coronet::net::detail {
 struct http_endpoint {
   bool v6 = false;
   ip_bytes bytes{};  // IPv4 as ::ffff:a.b.c.d
-  std::uint16_t port = 0;  // 0 when absent or the http default, 80
+  std::uint16_t port = 0;  // 0 when absent; an explicit 80 is kept
 };
 
 // Empty where the URL is invalid or its host is not an IP address. Hosts

@@ -36,7 +36,8 @@ class socket_address {
 
   // SocketAddress.parse: "1.2.3.4:80", "[::1]:8080", "0x7f.1". Accepts what
   // Node's `new URL('http://' + input)` accepts when the host is an IP
-  // address, with the URL's normalisation (so port 80 reads back as 0).
+  // address, with the URL's normalisation, except that an explicit port 80
+  // is kept (Node v26 reads it back as 0, its main branch fixed that).
   // Empty where Node returns undefined.
   static std::optional<socket_address> parse(std::string_view input);
 

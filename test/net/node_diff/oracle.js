@@ -25,8 +25,27 @@ if (process.argv[2] === '--features') {
 
 const unhex = (h) => Buffer.from(h, 'hex').toString('latin1');
 
-// SocketAddress.parse as Node 22.13+/23.4+ defines it, for older Nodes.
+// SocketAddress.parse as Node's main branch defines it: v26 parses
+// 'http://' + input with the URL parser, which drops an explicit :80 (the
+// scheme's default port); the fix keeps it. coronet follows the fix, so the
+// oracle restores a port the http URL dropped. An https URL of the same input
+// keeps 80 (its own default is 443), and its host rules are the same.
+function explicitHttpPort(input) {
+  try {
+    return new URL(`https://${input}`).port === '80' ? 80 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function parse(input) {
+  const s = parseAsV26(input);
+  if (s === undefined || s.port !== 0 || explicitHttpPort(input) !== 80) return s;
+  return new SocketAddress({ address: s.address, family: s.family, port: 80 });
+}
+
+// SocketAddress.parse as Node 22.13+/23.4+ defines it, for older Nodes.
+function parseAsV26(input) {
   if (features.parse) return SocketAddress.parse(input);
   try {
     const { hostname, port } = new URL(`http://${input}`);
