@@ -700,6 +700,92 @@ const scenarios = {
     });
   },
 
+  // --- more from test-net-*: write-after-close, socket-end-before-connect,
+  //     pause-resume-connecting, socket-timeout, end-close, server-pause-on-connect,
+  //     local-address-port, remote-address, connect-options-ipv6 ---
+  'write-after-destroy'() {
+    serve(() => {}, (srv, port) => {
+      const c = client(srv, port);
+      c.on('connect', () => {
+        c.destroy();
+        c.write('x', (e) => log(`client write cb ${code(e)}`));
+      });
+    });
+  },
+  'end-while-connecting'() {
+    serve((s) => {
+      watch(s, 'server', ['end', 'finish', 'close']);
+    }, (srv, port) => {
+      client(srv, port).end();
+    });
+  },
+  'pause-while-connecting'() {
+    serve((s) => s.end('x'), (srv, port) => {
+      const c = client(srv, port);
+      c.setEncoding('utf8');
+      c.pause();
+      c.on('connect', () => setTimeout(() => {
+        log('client resume');
+        c.resume();
+      }, 50));
+    });
+  },
+  'timeout-fires-once'() {
+    serve(() => {}, (srv, port) => {
+      const c = client(srv, port);
+      c.on('connect', () => c.setTimeout(50, () => log('client timeout cb')));
+      c.on('timeout', () => setTimeout(() => {
+        log('client waited');
+        c.destroy();
+      }, 200));
+    });
+  },
+  'end-twice'() {
+    serve((s) => s.resume(), (srv, port) => {
+      const c = client(srv, port, {}, 'client', ['finish', 'close']);
+      c.end('x', () => log('client end cb 1'));
+      c.end(() => log('client end cb 2'));
+    });
+  },
+  'pause-on-connect'() {
+    serve((s) => {
+      s.setEncoding('utf8');
+      watch(s, 'server', ['data', 'end']);
+      setTimeout(() => {
+        log(`server resume paused ${s.isPaused()}`);
+        s.resume();
+      }, 50);
+    }, (srv, port) => client(srv, port, {}, 'client', ['finish', 'end', 'close']).end('x'),
+    { pauseOnConnect: true });
+  },
+  'local-address'() {
+    serve((s) => {
+      log(`server remote ${s.remoteAddress} ${s.remoteFamily}`);
+      s.end();
+    }, (srv, port) => {
+      const c = client(srv, port, { localAddress: '127.0.0.1' }, 'client', ['close']);
+      c.on('connect', () => log(`client local ${c.localAddress} ${c.localFamily} port>0 ${c.localPort > 0}`));
+    });
+  },
+  'addresses-after-close'() {
+    serve((s) => s.end(), (srv, port) => {
+      const c = client(srv, port, {}, 'client', []);
+      const show = (when) => log(`client ${when} ${c.remoteAddress} ${c.remoteFamily} ${c.remotePort === port}`);
+      show('connecting');
+      c.on('connect', () => show('connect'));
+      c.on('close', () => show('close'));
+    });
+  },
+  'ipv6-connect'() {
+    const srv = net.createServer((s) => s.end());
+    srv.listen(0, '::1', () => {
+      const c = net.connect(srv.address().port, '::1');
+      c.on('connect', () => log(`client connect ${c.remoteAddress} ${c.remoteFamily}`));
+      watch(c, 'client', ['end', 'close']);
+      c.on('close', () => srv.close());
+    });
+  },
+
   // --- AbortSignal (test-net-connect-abort-controller, test-net-server-listen-options-signal) ---
   'abort-before-connect'() {
     serve(() => {}, (srv, port) => {
