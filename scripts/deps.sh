@@ -17,6 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
     cmake                                            # the find_package(coronet) test
     python3                                          # sample test clients, compile-fail checks
     clang-14 libclang-rt-14-dev libfuzzer-14-dev     # sanitizer build and fuzzers
+    clang-format-14                                  # the layout check (scripts/format.sh --check)
     npm libatomic1 ca-certificates                   # Node 26 from npm (scripts/node26.sh)
   )
 fi
