@@ -2,7 +2,7 @@
 #include <coronet/error.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,12 +1,12 @@
 #include <coronet/error.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 #include "lookup.hpp"
 
 #include <sys/socket.h>

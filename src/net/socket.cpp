@@ -1,13 +1,13 @@
 // net::socket: lifecycle, reading, connecting. Writing is in socket_write.cpp.
 #include <coronet/error.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/spawn.hpp>
 
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 #include "happy_eyeballs.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"

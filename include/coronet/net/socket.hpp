@@ -14,8 +14,8 @@
 #include <coronet/keep_alive.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/net/error_info.hpp>
-#include <coronet/net/event_emitter.hpp>
-#include <coronet/net/string_decoder.hpp>
+#include <coronet/events/event_emitter.hpp>
+#include <coronet/codec/string_decoder.hpp>
 #include <coronet/stream_socket.hpp>
 #include <coronet/task.hpp>
 #include <coronet/timer.hpp>

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "../io/net_test_util.hpp"
-#include "../oracle.hpp"
+#include "../../oracle.hpp"
 
 using namespace coronet;
 using trace = std::vector<std::string>;
