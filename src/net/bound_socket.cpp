@@ -1,8 +1,9 @@
 #include <coronet/endpoint.hpp>
 #include <coronet/error.hpp>
-#include <coronet/net/bound_socket.hpp>
-#include <coronet/net/errors.hpp>
 #include <coronet/net/address/is_ip.hpp>
+#include <coronet/net/bound_socket.hpp>
+#include <coronet/net/error_info.hpp>
+#include <coronet/net/errors.hpp>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
