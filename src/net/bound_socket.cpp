@@ -5,6 +5,8 @@
 #include <coronet/net/error_info.hpp>
 #include <coronet/net/errors.hpp>
 
+#include "net/address/family_name.hpp"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,7 +22,7 @@ namespace {
   throw std::system_error(e.ec, e.message);
 }
 
-std::string family_name(int af) { return af == AF_INET ? "IPv4" : "IPv6"; }
+using detail::family_name;
 }  // namespace
 
 bound_socket::bound_socket(bound_socket_options o) {
