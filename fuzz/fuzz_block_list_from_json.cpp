@@ -1,7 +1,7 @@
 // libFuzzer target: block_list::from_json either adds rules or throws
 // net::error; the rules it ends up with survive a to_json/from_json trip
 // without throwing, and check() of the input never crashes.
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
 
 #include <cstdint>

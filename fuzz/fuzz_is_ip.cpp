@@ -1,5 +1,5 @@
 // libFuzzer target: is_ip never crashes, and its three answers agree.
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "net/json_strings.hpp"
+#include "net/address/json_strings.hpp"
 
 using namespace coronet::net::detail;
 using fuzz::check;

@@ -1,6 +1,6 @@
 // libFuzzer target: SocketAddress.parse never crashes, and whatever it
 // accepts prints as an address that builds the same socket_address again.
-#include <coronet/net/socket_address.hpp>
+#include <coronet/net/address/socket_address.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -8,8 +8,8 @@
 //     utf16le text survives an encode/decode trip.
 // Input: byte 0 picks the encoding, byte 1 how many chunk lengths follow
 // (0-7), those lengths (0-15 each, cycled), then the bytes to decode.
-#include <coronet/net/string_decoder.hpp>
-#include <coronet/net/string_encoder.hpp>
+#include <coronet/codec/string_decoder.hpp>
+#include <coronet/codec/string_encoder.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -5,8 +5,8 @@
 //     byte as U+FFFD), and latin1/ascii give one byte per UTF-16 unit;
 //   - hex of ASCII text is the longest run of digit pairs it starts with;
 //   - base64/base64url bytes, printed as base64 and read again, are the same.
-#include <coronet/net/string_decoder.hpp>
-#include <coronet/net/string_encoder.hpp>
+#include <coronet/codec/string_decoder.hpp>
+#include <coronet/codec/string_encoder.hpp>
 
 #include <cstdint>
 #include <string>

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "net/ip_text.hpp"
-#include "net/url_host.hpp"
+#include "net/address/ip_text.hpp"
+#include "net/address/url_host.hpp"
 
 using namespace coronet::net::detail;
 using fuzz::check;

@@ -26,15 +26,15 @@ jobs=${MUTATE_JOBS:-2}
 # name | file | sed expression (must match exactly one line; no '|' in it) |
 # meson tests that should kill it
 mutants=(
-  "subnet_off_by_one|src/net/block_list.cpp|s/(u128{1} << host_bits) - 1;/(u128{1} << host_bits);/|block_list_test"
-  "decoder_hold_boundary|src/net/string_decoder.cpp|s/if (length <= seen) return 0;/if (length < seen) return 0;/|string_decoder_test"
-  "encoder_hex_f|src/net/string_encoder.cpp|s/if (c >= 'a' && c <= 'f') return c - 'a' + 10;/if (c >= 'a' \&\& c < 'f') return c - 'a' + 10;/|string_encoder_test"
-  "url_port_limit|src/net/url_host.cpp|s/if (port > 65535) return std::nullopt;/if (port > 65536) return std::nullopt;/|socket_address_test"
-  "json_low_surrogate|src/net/json_strings.cpp|s/low >= 0xDC00 && low < 0xE000/low >= 0xDC00 \&\& low < 0xDFFF/|block_list_json_test"
+  "subnet_off_by_one|src/net/address/block_list.cpp|s/(u128{1} << host_bits) - 1;/(u128{1} << host_bits);/|block_list_test"
+  "decoder_hold_boundary|src/codec/string_decoder.cpp|s/if (length <= seen) return 0;/if (length < seen) return 0;/|string_decoder_test"
+  "encoder_hex_f|src/codec/string_encoder.cpp|s/if (c >= 'a' && c <= 'f') return c - 'a' + 10;/if (c >= 'a' \&\& c < 'f') return c - 'a' + 10;/|string_encoder_test"
+  "url_port_limit|src/net/address/url_host.cpp|s/if (port > 65535) return std::nullopt;/if (port > 65536) return std::nullopt;/|socket_address_test"
+  "json_low_surrogate|src/net/address/json_strings.cpp|s/low >= 0xDC00 && low < 0xE000/low >= 0xDC00 \&\& low < 0xDFFF/|block_list_json_test"
   "max_connections_ignored|src/net/server.cpp|s/if (max_connections && connections_ >= \*max_connections) {/if (false) {/|net_server_test"
   "losers_not_cancelled|src/net/happy_eyeballs.cpp|s#  for (auto& a : attempts_) a.stop.request_stop();  // the losers#  // the losers go on#|net_happy_eyeballs_test"
-  "timer_order_reversed|src/timer_heap.cpp|s/return a->expiry < b->expiry/return a->expiry > b->expiry/|loop_test cancel_test"
-  "short_write_complete|src/stream_socket.cpp|s/  if (i < msg.msg_iovlen) {/  if (false \&\& i < msg.msg_iovlen) {/|echo_test soak_echo"
+  "timer_order_reversed|src/core/timer_heap.cpp|s/return a->expiry < b->expiry/return a->expiry > b->expiry/|loop_test cancel_test"
+  "short_write_complete|src/core/stream_socket.cpp|s/  if (i < msg.msg_iovlen) {/  if (false \&\& i < msg.msg_iovlen) {/|echo_test soak_echo"
   "enobufs_not_rearmed|src/uring/uring_backend.cpp|s/      if (!h->closed \&\& h->recv_waiter \&\& !h->recv_armed) arm_receive(h);/      if (false) arm_receive(h);/|backend_limits_test"
   "proxy_fin_closes_both|samples/proxy/proxy.cpp|s/      if (to.shutdown()) break;/      break;/|proxy_sample"
 )

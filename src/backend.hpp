@@ -2,6 +2,10 @@
 //
 // The loop core above it knows descriptors only as io_handles and
 // operations only as io_ops; a backend knows nothing of coroutines.
+//
+// It lives in src/, not src/core/, because it is the seam between the layers:
+// src/core/ (the loop) calls it and src/uring/, src/asio/ implement it, and
+// neither side owns the other. Keeping it beside the three folders says so.
 #pragma once
 
 #include <coronet/detail/io_op.hpp>

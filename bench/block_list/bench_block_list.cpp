@@ -2,7 +2,7 @@
 // scan over the same rules, and prints a small markdown table.
 //
 //   ./bench_block_list [rules] [seconds-per-measurement] [seconds-for-linear-scan]
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 
 #include <time.h>
 

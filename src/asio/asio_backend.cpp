@@ -1,7 +1,7 @@
 // The Boost.Asio backend: Asio's reactor (epoll on Linux) tells when a
 // descriptor is ready; the system calls are made here, speculatively first,
 // the way Asio's own sockets do. Everything runs on one io_context per loop.
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 
 #include <coronet/error.hpp>
 

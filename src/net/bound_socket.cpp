@@ -1,8 +1,11 @@
 #include <coronet/endpoint.hpp>
 #include <coronet/error.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/bound_socket.hpp>
+#include <coronet/net/error_info.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+
+#include "net/address/family_name.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,7 +22,7 @@ namespace {
   throw std::system_error(e.ec, e.message);
 }
 
-std::string family_name(int af) { return af == AF_INET ? "IPv4" : "IPv6"; }
+using detail::family_name;
 }  // namespace
 
 bound_socket::bound_socket(bound_socket_options o) {

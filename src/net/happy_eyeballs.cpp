@@ -3,9 +3,9 @@
 #include "happy_eyeballs.hpp"
 
 #include <coronet/error.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/spawn.hpp>
 
 #include "messages.hpp"

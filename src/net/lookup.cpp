@@ -1,6 +1,6 @@
 #include "lookup.hpp"
 
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 
 #include <coronet/error.hpp>
 #include <coronet/keep_alive.hpp>

@@ -1,13 +1,14 @@
 #include <coronet/error.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 #include "lookup.hpp"
+#include "net/address/family_name.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,7 +34,7 @@ error_info listen_error(std::error_code ec, std::string_view address, std::optio
   return e;
 }
 
-std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+using detail::family_name;
 
 // util.inspect of a string: 'text', control characters as \n or \x00.
 std::string inspect_text(std::string_view s) {

@@ -1,14 +1,15 @@
 // net::socket: lifecycle, reading, connecting. Writing is in socket_write.cpp.
 #include <coronet/error.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/spawn.hpp>
 
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 #include "happy_eyeballs.hpp"
+#include "net/address/family_name.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"
 
@@ -22,7 +23,7 @@
 namespace coronet::net {
 
 namespace {
-std::string family_name(int af) { return af == AF_INET ? "IPv4" : af == AF_INET6 ? "IPv6" : ""; }
+using detail::family_name;
 
 // Node's createHandle(fd): only a TCP or Unix stream socket is adopted; the
 // type name in the message is libuv's guess (uv_guess_handle).

@@ -7,7 +7,7 @@
 #include <coronet/error.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/socket.hpp>
-#include <coronet/net/string_encoder.hpp>
+#include <coronet/codec/string_encoder.hpp>
 
 #include <utility>
 

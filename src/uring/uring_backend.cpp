@@ -1,6 +1,6 @@
 // The io_uring backend: one ring per loop, one submission per loop turn,
 // multishot accept, multishot receive into a provided-buffer ring.
-#include "../loop_impl.hpp"
+#include "core/loop_impl.hpp"
 #include "uring_handle.hpp"
 
 #include <coronet/error.hpp>

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "../backend.hpp"
-#include "../op_fifo.hpp"
+#include "core/op_fifo.hpp"
 
 #include <cstdint>
 #include <vector>

@@ -9,7 +9,7 @@
 // closing a pipe bound_socket removes its file system entry.
 #pragma once
 
-#include <coronet/net/socket.hpp>
+#include <coronet/net/address_info.hpp>
 
 #include <string>
 

@@ -11,7 +11,7 @@
 #include <coronet/listener.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/net/error_info.hpp>
-#include <coronet/net/event_emitter.hpp>
+#include <coronet/events/event_emitter.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/task.hpp>
 

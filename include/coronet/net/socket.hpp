@@ -10,12 +10,15 @@
 // `error` event followed by `close(true)`.
 #pragma once
 
+#include <coronet/codec/string_decoder.hpp>
 #include <coronet/detail/wakeup.hpp>
+#include <coronet/events/event_emitter.hpp>
 #include <coronet/keep_alive.hpp>
 #include <coronet/loop.hpp>
+#include <coronet/net/address_info.hpp>
 #include <coronet/net/error_info.hpp>
-#include <coronet/net/event_emitter.hpp>
-#include <coronet/net/string_decoder.hpp>
+#include <coronet/net/lookup.hpp>
+#include <coronet/net/socket_options.hpp>
 #include <coronet/stream_socket.hpp>
 #include <coronet/task.hpp>
 #include <coronet/timer.hpp>
@@ -35,143 +38,6 @@
 #include <vector>
 
 namespace coronet::net {
-
-class block_list;
-
-// Node's { port, family, address }; family is "IPv4", "IPv6" (or "" for a
-// Unix socket, whose path is in `address`).
-struct address_info {
-  std::string address{};
-  std::string family{};
-  int port = 0;
-  friend bool operator==(const address_info&, const address_info&) = default;
-};
-
-// What server.address() (and bound_socket::address()) give: nothing,
-// { port, family, address }, or the path of a Unix socket.
-using server_address = std::variant<std::monostate, address_info, std::string>;
-
-// The onread option: receive into the user's buffer instead of emitting
-// `data`. `callback(n, buffer)` sees the bytes; returning false pauses.
-struct onread_options {
-  std::span<std::byte> buffer{};                       // reused for every read, or
-  std::function<std::span<std::byte>()> buffer_fn;   // asked for one per read
-  std::function<bool(std::size_t, std::span<std::byte>)> callback;
-};
-
-class bound_socket;
-
-struct socket_options {
-  int fd = -1;                   // adopt an open stream socket
-  bound_socket* handle = nullptr;  // adopt a pre-bound socket: connect() uses its binding
-  bool allow_half_open = false;  // keep writing after the peer ended
-  bool readable = true;          // with fd: may read
-  bool writable = true;          // with fd: may write
-  std::stop_token signal{};        // a stop request destroys the socket (AbortError)
-  std::optional<onread_options> onread{};
-  std::size_t high_water_mark = 64 * 1024;  // Node 26's writable default
-};
-
-// socket.setKeepAlive({enable, initialDelay, interval, count}), in
-// milliseconds (the kernel takes whole seconds, rounded down). A value of 0
-// leaves that setting at the system's default.
-struct keep_alive_options {
-  bool enable = false;
-  unsigned initial_delay = 0;  // TCP_KEEPIDLE
-  unsigned interval = 1000;    // TCP_KEEPINTVL
-  unsigned count = 10;         // TCP_KEEPCNT
-};
-
-// One address a lookup found: Node's { address, family }, family 4 or 6.
-struct lookup_address {
-  std::string address{};
-  int family = 0;
-};
-
-// How a lookup answers (Node's lookup callback). Call it once, on the loop
-// thread, either with one address, `done(nullptr, "10.0.0.1", 4)`, or with
-// every address, `done(nullptr, {{"::1", 6}, {"127.0.0.1", 4}})`, or with
-// an error, `done(&err, {}, 0)`. all() is Node's `all: true` option: it is
-// set when auto_select_family wants every address to race them; a lookup
-// that answers with one address anyway is still correct.
-class lookup_callback {
- public:
-  using all_fn = std::function<void(const error_info*, std::vector<lookup_address>)>;
-
-  lookup_callback() = default;
-  lookup_callback(all_fn fn, bool all) : fn_(std::move(fn)), all_(all) {}
-  // From a single-address callable (the form this type used to have).
-  template <class F>
-    requires(!std::is_same_v<std::decay_t<F>, lookup_callback> &&
-             std::is_invocable_v<F&, const error_info*, std::string, int>)
-  lookup_callback(F f)  // NOLINT: implicit on purpose, like std::function
-      : fn_([f = std::move(f)](const error_info* err, std::vector<lookup_address> found) mutable {
-          if (err || found.empty()) {
-            f(err, std::string{}, 0);
-          } else {
-            f(nullptr, std::move(found.front().address), found.front().family);
-          }
-        }) {}
-
-  void operator()(const error_info* err, std::string address, int family) const {
-    std::vector<lookup_address> found;
-    if (!err) found.push_back({std::move(address), family});
-    fn_(err, std::move(found));
-  }
-  void operator()(const error_info* err, std::vector<lookup_address> addresses) const {
-    fn_(err, std::move(addresses));
-  }
-  bool all() const noexcept { return all_; }
-  explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
-
- private:
-  all_fn fn_{};
-  bool all_ = false;
-};
-using lookup_function = std::function<void(std::string_view host, int family, lookup_callback)>;
-
-// How auto_select_family treats an attempt whose delay has passed. race
-// (RFC 8305, the default) starts the next attempt and lets the earlier one
-// go on: the first to connect wins and the others are closed. abandon is
-// Node's behaviour: the earlier attempt is closed (an ETIMEDOUT in the
-// aggregate error) before the next one starts.
-enum class eyeballs : std::uint8_t { race, abandon };
-
-struct connect_options {
-  // TCP: port (required) and host; IPC: path (set it and leave port empty).
-  std::optional<int> port{};
-  std::string host = "localhost";
-  std::string path{};
-  std::string local_address{};
-  int local_port = 0;
-  int family = 0;  // 0, 4 or 6
-  int hints = 0;   // getaddrinfo flags
-  lookup_function lookup{};
-  bool no_delay = false;
-  bool keep_alive = false;
-  unsigned keep_alive_initial_delay = 0;  // milliseconds
-  std::optional<unsigned> timeout{};        // set_timeout(ms) once the socket exists
-  std::optional<int> type_of_service{};     // IP_TOS / IPV6_TCLASS once connected (0..255)
-  const ::coronet::net::block_list* block_list = nullptr;
-  // Happy Eyeballs: resolve every address and try them, families
-  // interleaved (first family first), each attempt but the last given
-  // auto_select_family_attempt_timeout ms before the next one starts.
-  // Ignored for an IP literal, a family of 4 or 6, or a local_address.
-  // Defaults: get_default_auto_select_family() and
-  // get_default_auto_select_family_attempt_timeout(). A timeout under 10
-  // becomes 10; under 1 throws ERR_OUT_OF_RANGE.
-  std::optional<bool> auto_select_family{};
-  std::optional<int> auto_select_family_attempt_timeout{};
-  eyeballs happy_eyeballs = eyeballs::race;
-};
-
-// net.getDefaultAutoSelectFamily() and friends: process-wide defaults for
-// the connect options above (true and 250 ms at start). The setter of the
-// timeout throws ERR_OUT_OF_RANGE under 1 and stores 10 for 1..9.
-bool get_default_auto_select_family() noexcept;
-void set_default_auto_select_family(bool value) noexcept;
-int get_default_auto_select_family_attempt_timeout() noexcept;
-void set_default_auto_select_family_attempt_timeout(int ms);
 
 using socket_events = event_emitter<
     event<"close", void(bool)>,

@@ -1,5 +1,5 @@
 // net.connect options and socket ending modes, as Node documents them.
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>

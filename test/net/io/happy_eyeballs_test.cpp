@@ -2,7 +2,7 @@
 // error, the RFC 8305 race against Node's abandon, and cancellation. A custom
 // lookup answers with several loopback addresses, so no DNS is involved.
 #include <coronet/listener.hpp>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>

@@ -1,5 +1,5 @@
 // Server behaviours from Node's test-net-server-*.js and test-net-listen-*.js.
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>

@@ -3,12 +3,12 @@
 // on the first differences, printing them.
 //
 //   node_diff_driver <node> <oracle.js>
-#include <coronet/net/block_list.hpp>
+#include <coronet/net/address/block_list.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/is_ip.hpp>
-#include <coronet/net/socket_address.hpp>
+#include <coronet/net/address/is_ip.hpp>
+#include <coronet/net/address/socket_address.hpp>
 
-#include "../oracle.hpp"
+#include "../../oracle.hpp"
 
 #include <unistd.h>
 
