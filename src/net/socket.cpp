@@ -147,9 +147,15 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   extras_ = {o.local_address, o.local_port, o.no_delay};
   if (o.keep_alive) keep_alive_ = keep_alive_options{.enable = true, .initial_delay = o.keep_alive_initial_delay};
   if (o.type_of_service) type_of_service_ = o.type_of_service;
+  // Reconnecting from a `close` listener that ran before the one failing the
+  // writes of the last connect: they fail now, not with this connection's.
+  if (connecting_writes_listener_) {
+    off<"close">(connecting_writes_listener_);
+    fail_connecting_writes();
+  }
   destroyed_ = false;  // a closed socket may connect again
   error_.reset();
-  read_ended_ = ending_ = finished_ = destroy_after_finish_ = destroyed_connecting_ = false;
+  read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
   bytes_read_ = bytes_written_ = 0;  // Node counts each connection afresh
   const unsigned generation = ++connect_generation_;
   state_ = state::connecting;
@@ -326,6 +332,7 @@ void socket::fail_connect(error_info e) {
 
 void socket::on_connected() {
   state_ = state::open;
+  if (connecting_writes_listener_) off<"close">(std::exchange(connecting_writes_listener_, {}));
   if (extras_.no_delay) set_no_delay(true);
   apply_socket_options();
   cache_addresses();
@@ -489,7 +496,6 @@ socket& socket::destroy() {
   if (destroyed_) return *this;
   destroyed_ = true;
   readable_ = writable_ = false;
-  destroyed_connecting_ = state_ == state::connecting;
   if (state_ == state::connecting) state_ = state::closed;
   stop_connect_attempts();  // auto_select_family: close every attempt
   if (idle_timer_) idle_timer_->cancel();
@@ -500,7 +506,7 @@ socket& socket::destroy() {
   }
   read_wakeup_.notify();
   write_wakeup_.notify();
-  pending_.clear();  // never sent; the callbacks fail after `error`, before `close`
+  pending_.clear();  // never sent; the callbacks fail at `close` (fail_writes)
   if (workers_ == 0) schedule_close();
   return *this;
 }
@@ -549,9 +555,17 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
   self->signal_watch_.reset();
   try {
     const bool had_error = self->error_.has_value();
+    // Node: queued writes with none in flight fail before `error`; behind a
+    // write in flight, after it; writes made while connecting, among the
+    // `close` listeners (fail_connecting_writes).
+    const bool writing = !self->in_flight_.empty();
+    const bool by_close_listener = static_cast<bool>(self->connecting_writes_listener_);
+    if (!by_close_listener && !writing) self->fail_writes();
     if (had_error) self->emit<"error">(*self->error_);
-    self->fail_writes();  // Node: `error`, then the callbacks of unsent writes, then `close`
+    if (!by_close_listener && writing) self->fail_writes();
     self->emit<"close">(had_error);
+    if (self->state_ == state::closed && self->connecting_writes_listener_)
+      self->fail_connecting_writes();  // someone removed its listener
   } catch (...) {
     self->loop_.report_exception(std::current_exception());
   }

@@ -52,8 +52,10 @@ bool socket::write(std::string_view text, std::string_view encoding_name, write_
 }
 
 void socket::queue_write(std::string_view data, write_callback cb) {
+  const std::size_t start = pending_.size();
   pending_.append(data);
-  if (cb) pending_callbacks_.emplace_back(pending_.size(), std::move(cb));
+  if (state_ == state::connecting && !connecting_writes_listener_) watch_connecting_writes();
+  if (cb) pending_callbacks_.push_back({start, pending_.size(), std::move(cb)});
   write_wakeup_.notify();
 }
 
@@ -101,7 +103,10 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
       pending_callbacks_.clear();
       auto [ec, n] = co_await io_.write_all(std::as_bytes(std::span(in_flight_.data(), in_flight_.size())));
       bytes_written_ += n;
-      if (destroyed_) break;
+      if (destroyed_) {
+        in_flight_sent_ = n;  // fail_writes() tells the writes that left from those that did not
+        break;
+      }
       if (ec) {
         destroy(error_info::system(ec, "write"));
         break;
@@ -115,7 +120,7 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
         need_drain_ = false;
         emit<"drain">();
       }
-      for (auto& [end_offset, cb] : done) cb(nullptr);
+      for (auto& w : done) w.cb(nullptr);
       // Keep the vector's capacity for the next batch when nobody swapped in.
       if (in_flight_callbacks_.empty()) {
         done.clear();
@@ -135,27 +140,46 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
   worker_done();
 }
 
-// At `close`: the callbacks of writes that never went out fail, as Node's
-// do: ERR_SOCKET_CLOSED_BEFORE_CONNECTION when destroyed while connecting,
-// ECANCELED for the write the kernel had, ERR_STREAM_DESTROYED otherwise.
-// An end(cb) that never finished is called too (Node calls it with the error).
+// At `close`, the writes that never went out fail as Node's do. With a
+// batch in the kernel's hands (the writer was suspended on in_flight_), a
+// write it took whole succeeded; the one it was taking (or would take
+// first) gets ECANCELED, as Node's write in libuv's hands; the writes behind
+// it, Node's buffered ones, get the destroy error, else ECANCELED too. With
+// no batch out (Node's errorBuffer, as for a corked write), the queued ones
+// get the destroy error, else ERR_STREAM_DESTROYED. The end(cb) callbacks
+// run last (Node calls them with the same error).
 void socket::fail_writes() {
-  const auto queued = destroyed_connecting_
-                          ? error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
-                                             "Socket closed before the connection was established")
-                          : stream_destroyed();
-  const auto cancelled = error_info::system(errno_code(ECANCELED), "write");
-  auto fail = [](auto& callbacks, const error_info& e) {
-    auto list = std::move(callbacks);
-    callbacks.clear();
-    for (auto& [offset, cb] : list) cb(&e);
-  };
-  // The writer may have been suspended on in_flight_.
-  fail(in_flight_callbacks_, in_flight_.empty() ? queued : cancelled);
-  fail(pending_callbacks_, queued);
+  const bool writing = !in_flight_.empty();
+  const auto fallback = writing ? error_info::system(errno_code(ECANCELED), "write") : stream_destroyed();
+  const error_info& queued = error_ ? *error_ : fallback;
+  for (auto& w : std::exchange(in_flight_callbacks_, {})) {
+    const bool whole = w.end <= in_flight_sent_;
+    const bool cut = w.start < in_flight_sent_ || w.start == 0;
+    w.cb(whole ? nullptr : cut ? &fallback : &queued);
+  }
+  in_flight_sent_ = 0;
+  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(&queued);
   pending_.clear();
   in_flight_.clear();
   for (auto& cb : std::exchange(end_callbacks_, {})) cb();
+}
+
+// Node's _writeGeneric while connecting: once('close', onClose), removed by
+// `connect`. The first write gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION; the
+// writes queued behind it get the destroy error (a refused connect's, too),
+// else the same code.
+void socket::watch_connecting_writes() {
+  first_connecting_write_end_ = pending_.size();
+  connecting_writes_listener_ = once<"close">([this](bool) { fail_connecting_writes(); });
+}
+
+void socket::fail_connecting_writes() {
+  connecting_writes_listener_ = {};
+  const auto closed = error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
+                                       "Socket closed before the connection was established");
+  const error_info& queued = error_ ? *error_ : closed;
+  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(w.end <= first_connecting_write_end_ ? &closed : &queued);
+  fail_writes();  // the end(cb) callbacks
 }
 
 std::shared_ptr<socket> socket::pipe(std::shared_ptr<socket> destination) {
