@@ -532,8 +532,16 @@ socket& socket::reset_and_destroy() {
   // Node: with no handle (never connected) there is nothing to reset.
   if (state_ == state::idle || (state_ == state::closed && !io_.is_open()))
     return destroy(error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED), "Socket is closed"));
-  reset_on_close_ = true;
-  return destroy();
+  auto reset = [this] {
+    reset_on_close_ = true;
+    destroy();
+  };
+  if (state_ == state::connecting) {
+    once<"connect">(reset);  // Node: resets once connected (`connect` and `ready` are still emitted)
+  } else {
+    reset();
+  }
+  return *this;
 }
 
 void socket::worker_done() noexcept {

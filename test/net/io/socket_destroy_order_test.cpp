@@ -162,3 +162,31 @@ TEST_CASE("destroy while connecting: the writes fail as a close listener added b
     }
   }
 }
+
+TEST_CASE("reset_and_destroy while connecting resets once connected: connect, ready, close(false), peer ECONNRESET") {
+  loop l;
+  std::vector<std::string> order;
+  std::vector<std::string> server_side;
+  std::shared_ptr<net::server> srv;
+  srv = serve(l, [&](net::socket& s) {
+    s.on<"error">([&](const net::error_info& e) { server_side.push_back("error " + e.code); });
+    s.on<"close">([&](bool) {
+      server_side.push_back("close");
+      srv->close();
+    });
+  }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    c->on<"connect">([&] { order.push_back("connect"); });
+    c->on<"ready">([&] { order.push_back("ready"); });
+    watch(*c, order);
+    c->reset_and_destroy();
+    // Node 26: after rad opening false true (readyState, destroyed, connecting).
+    CHECK(c->ready_state() == "opening");
+    CHECK_FALSE(c->destroyed());
+    CHECK(c->connecting());
+  });
+  test::run_bounded(l);
+  // Node 26: connect / ready / close false; the server: error ECONNRESET, close.
+  CHECK(joined(order) == joined({"connect", "ready", "close false"}));
+  CHECK(joined(server_side) == joined({"error ECONNRESET", "close"}));
+}
