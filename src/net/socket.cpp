@@ -60,6 +60,8 @@ address_info info_of(const endpoint& e) {
 
 socket::socket(private_tag, loop& l, socket_options options)
     : loop_(l), options_(std::move(options)), read_wakeup_(l), write_wakeup_(l) {
+  // Node's new Socket() is readable and writable, so its readyState is "open".
+  readable_ = writable_ = true;
   close_op_.owner = this;
   close_op_.on_complete = &emit_close;
   set_unhandled_error_handler([this](const error_info& e) {

@@ -1,0 +1,119 @@
+// readyState, bytesWritten and pause() through the life of a socket, checked
+// against Node 26 (scripts/node26.sh): each case was first run as a small JS
+// program; the comment says what Node printed.
+#include <coronet/net/server.hpp>
+#include <coronet/net/socket.hpp>
+
+#include "net_test_util.hpp"
+
+using namespace coronet;
+using namespace std::chrono_literals;
+
+namespace {
+// Joined, so that a failed check prints both sequences.
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
+  return out;
+}
+std::shared_ptr<net::server> serve(loop& l, net::server_options o, std::function<void(net::socket&)> handler,
+                                   std::function<void(int)> ready) {
+  auto srv = net::create_server(l, o, std::move(handler));
+  srv->listen(0, "127.0.0.1", 511, [srv, ready = std::move(ready)] { ready(test::port_of(*srv)); });
+  return srv;
+}
+// Calls `fn` once `delay` has passed, like a Node timer (it keeps the loop
+// going). Armed from a posted callback, where the loop's clock is fresh: a
+// deadline armed while completions run counts from the loop's clock as read
+// before it waited for them, and may fire that much early.
+void after(loop& l, std::optional<deadline>& timer, std::chrono::milliseconds delay, std::function<void()> fn) {
+  l.post([&l, &timer, delay, fn = std::move(fn)] {
+    timer.emplace(l, fn);
+    timer->ref();
+    timer->expires_after(delay);
+  });
+}
+}  // namespace
+
+TEST_CASE("ready_state of a new socket is open, as Node's new Socket(), and closed once destroyed") {
+  loop l;
+  auto s = net::socket::create(l);
+  // Node 26: fresh open true true true false (readyState, readable, writable, pending, connecting).
+  CHECK(s->ready_state() == "open");
+  CHECK(s->readable());
+  CHECK(s->writable());
+  CHECK(s->pending());
+  CHECK_FALSE(s->connecting());
+  s->destroy();
+  CHECK(s->ready_state() == "closed");  // Node 26: destroyed new closed
+  test::run_bounded(l);
+}
+
+TEST_CASE("ready_state through our end(): opening, open, readOnly, then closed at the peer's FIN") {
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  std::optional<deadline> later;
+  srv = serve(l, {.allow_half_open = true}, [&](net::socket& s) {
+    s.on<"end">([&, s = s.shared_from_this()] {
+      after(l, later, 50ms, [s] { s->end(); });
+    });
+  }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    seen.push_back("created " + std::string(c->ready_state()));
+    c->on<"connect">([&, c] {
+      seen.push_back("connect " + std::string(c->ready_state()));
+      c->end();
+      seen.push_back("after end() " + std::string(c->ready_state()));
+    });
+    c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
+    c->on<"end">([&, c] { seen.push_back("end " + std::string(c->ready_state())); });
+    c->on<"close">([&, c](bool) {
+      seen.push_back("close " + std::string(c->ready_state()));
+      srv->close();
+    });
+  });
+  test::run_bounded(l);
+  // Node 26: created opening / connect open / after end() readOnly /
+  // finish readOnly / end closed / close closed.
+  CHECK(joined(seen) == joined({"created opening", "connect open", "after end() readOnly", "finish readOnly",
+                                         "end closed", "close closed"}));
+}
+
+TEST_CASE("ready_state after the peer's FIN: writeOnly, and closed once our FIN is out") {
+  for (const bool half_open : {false, true}) {
+    CAPTURE(half_open);
+    loop l;
+    std::vector<std::string> seen;
+    std::shared_ptr<net::server> srv;
+    std::optional<deadline> later;
+    srv = serve(l, {.allow_half_open = half_open}, [](net::socket& s) { s.end("bye"); }, [&](int port) {
+      auto c = net::socket::create(l, {.allow_half_open = half_open});
+      c->connect(port, "127.0.0.1");
+      c->on<"connect">([&, c] { seen.push_back("connect " + std::string(c->ready_state())); });
+      c->on<"end">([&, c] {
+        seen.push_back("end " + std::string(c->ready_state()));
+        after(l, later, 30ms, [&, c] {
+          seen.push_back("later " + std::string(c->ready_state()));
+          c->end();
+        });
+      });
+      c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
+      c->on<"close">([&, c](bool) {
+        seen.push_back("close " + std::string(c->ready_state()));
+        srv->close();
+      });
+    });
+    test::run_bounded(l);
+    // Node 26, allowHalfOpen false: connect open / end writeOnly / finish
+    // closed / close closed / later closed. With allowHalfOpen: connect open /
+    // end writeOnly / later writeOnly / finish closed / close closed.
+    if (half_open) {
+      CHECK(joined(seen) == joined({"connect open", "end writeOnly", "later writeOnly", "finish closed",
+                                             "close closed"}));
+    } else {
+      CHECK(joined(seen) == joined({"connect open", "end writeOnly", "finish closed", "close closed",
+                                             "later closed"}));
+    }
+  }
+}
