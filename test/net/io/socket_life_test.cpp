@@ -117,3 +117,31 @@ TEST_CASE("ready_state after the peer's FIN: writeOnly, and closed once our FIN 
     }
   }
 }
+
+TEST_CASE("bytes_written after a reconnect counts the new connection only: 3, then 2") {
+  loop l;
+  std::vector<std::string> seen;
+  int closes = 0;
+  std::shared_ptr<net::server> srv;
+  srv = serve(l, {}, [](net::socket& s) { s.resume(); }, [&](int port) {
+    auto c = net::socket::create(l);
+    auto send = [&, c](std::string data, std::string name) {
+      c->write(data, [&, c, name](const net::error_info*) {
+        seen.push_back(name + ' ' + std::to_string(c->bytes_written()));
+        c->end();
+      });
+    };
+    c->on<"close">([&, c, port, send](bool) {
+      seen.push_back("close " + std::to_string(c->bytes_written()) + ' ' + std::string(c->ready_state()));
+      if (++closes == 1) {
+        c->connect(port, "127.0.0.1", [send] { send("ab", "second"); });
+      } else {
+        srv->close();
+      }
+    });
+    c->connect(port, "127.0.0.1", [send] { send("abc", "first"); });
+  });
+  test::run_bounded(l);
+  // Node 26: first 3 / close 3 closed / second 2 / close 2 closed.
+  CHECK(joined(seen) == joined({"first 3", "close 3 closed", "second 2", "close 2 closed"}));
+}
