@@ -349,7 +349,7 @@ void socket::adopt(stream_socket s, bool paused) {
   is_unix_ = io_.local_endpoint() && io_.local_endpoint()->is_unix();
   state_ = state::open;
   readable_ = writable_ = true;
-  paused_ = paused;
+  paused_ = read_stopped_ = paused;
   hold_loop();
   cache_addresses();
   start_io();
@@ -376,7 +376,10 @@ void socket::hold_loop() {
 
 task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
   while (!destroyed_ && !read_ended_) {
-    if (paused_ || !readable_) {
+    // A paused socket goes on reading, as Node's does (its FIN then brings
+    // `end` while paused, if nothing waits to be delivered), holding at most
+    // one chunk; pause_on_connect and onread stop reading instead.
+    if (!readable_ || (paused_ && (read_stopped_ || options_.onread))) {
       co_await read_wakeup_;
       continue;
     }
@@ -408,11 +411,11 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
       on_read_end();
       break;
     }
-    // Paused while the receive was in flight: hold the bytes until resumed.
+    bytes_read_ += chunk.size();  // Node counts what the handle read, delivered or not
+    touch();
+    // Paused: hold the bytes until resumed.
     while (paused_ && !destroyed_) co_await read_wakeup_;
     if (destroyed_) break;
-    bytes_read_ += chunk.size();
-    touch();
     deliver({reinterpret_cast<const char*>(chunk.data()), chunk.size()});
   }
   worker_done();
@@ -451,7 +454,7 @@ socket& socket::pause() {
 }
 
 socket& socket::resume() {
-  paused_ = false;
+  paused_ = read_stopped_ = false;
   read_wakeup_.notify();
   return *this;
 }

@@ -345,6 +345,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool referenced_ = true;
   bool reset_on_close_ = false;
   bool destroy_after_finish_ = false;  // destroy_soon(): close once the FIN is out
+  bool read_stopped_ = false;  // pause_on_connect: not even the FIN is read until resume()
   int workers_ = 0;           // live reader/writer/connect coroutines
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;

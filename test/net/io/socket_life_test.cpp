@@ -145,3 +145,104 @@ TEST_CASE("bytes_written after a reconnect counts the new connection only: 3, th
   // Node 26: first 3 / close 3 closed / second 2 / close 2 closed.
   CHECK(joined(seen) == joined({"first 3", "close 3 closed", "second 2", "close 2 closed"}));
 }
+
+TEST_CASE("pause() inside data, then the peer ends: end comes while paused when nothing is left to deliver") {
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  srv = serve(l, {}, [](net::socket& s) { s.end("hello"); }, [&](int port) {
+    auto c = net::socket::create(l, {.allow_half_open = true});
+    c->connect(port, "127.0.0.1");
+    c->on<"data">([&, c](std::string_view d) {
+      seen.push_back("data " + std::string(d));
+      c->pause();
+    });
+    c->on<"end">([&, c] {
+      seen.push_back(c->is_paused() ? "end paused" : "end");
+      c->end();
+    });
+    c->on<"close">([&](bool) {
+      seen.push_back("close");
+      srv->close();
+    });
+  });
+  test::run_bounded(l);
+  // Node 26: data hello / end (isPaused() still true) / close.
+  CHECK(joined(seen) == joined({"data hello", "end paused", "close"}));
+}
+
+TEST_CASE("paused with data still to deliver: end waits for resume() and comes after that data") {
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  std::optional<deadline> later_end;
+  std::optional<deadline> later_resume;
+  srv = serve(l, {}, [&](net::socket& s) {
+    s.write("hello");
+    after(l, later_end, 50ms, [s = s.shared_from_this()] { s->end("world"); });
+  }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    c->on<"data">([&, c](std::string_view d) {
+      seen.push_back("data " + std::string(d));
+      if (seen.size() > 1) return;
+      c->pause();
+      after(l, later_resume, 200ms, [&, c] {
+        seen.push_back("resume");
+        c->resume();
+      });
+    });
+    c->on<"end">([&] { seen.push_back("end"); });
+    c->on<"close">([&](bool) {
+      seen.push_back("close");
+      srv->close();
+    });
+  });
+  test::run_bounded(l);
+  // Node 26: data hello / resume / data world / end / close.
+  CHECK(joined(seen) == joined({"data hello", "resume", "data world", "end", "close"}));
+}
+
+TEST_CASE("pause_on_connect reads nothing, not even the FIN, until resumed") {
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  std::optional<deadline> later;
+  srv = serve(l, {.pause_on_connect = true}, [&](net::socket& s) {
+    s.on<"data">([&](std::string_view d) { seen.push_back("data " + std::string(d)); });
+    s.on<"end">([&] { seen.push_back("end"); });
+    s.on<"close">([&](bool) {
+      seen.push_back("close");
+      srv->close();
+    });
+    after(l, later, 200ms, [&, s = s.shared_from_this()] {
+      seen.push_back("resume");
+      s->resume();
+    });
+  }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    c->on<"connect">([c] { c->end("hi"); });
+  });
+  test::run_bounded(l);
+  // Node 26: resume / data hi / end / close.
+  CHECK(joined(seen) == joined({"resume", "data hi", "end", "close"}));
+}
+
+TEST_CASE("deliberate: a socket with no data listener still flows and reaches end and close") {
+  // Node 26 leaves such a socket paused (readableFlowing null): its bytes
+  // wait for a read() or a 'data' listener and 'end' never comes. coronet
+  // has no pull read() and no 'readable' event, so a socket flows from the
+  // start (README, "Where coronet deliberately differs").
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  srv = serve(l, {}, [](net::socket& s) { s.end("hello"); }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    c->on<"end">([&, c] { seen.push_back("end " + std::to_string(c->bytes_read())); });
+    c->on<"close">([&](bool) {
+      seen.push_back("close");
+      srv->close();
+    });
+  });
+  test::run_bounded(l);
+  CHECK(joined(seen) == joined({"end 5", "close"}));
+}
