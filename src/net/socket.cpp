@@ -507,6 +507,7 @@ socket& socket::destroy() {
   if (reset_on_close_) {
     io_.reset();
   } else {
+    flush_before_destroy();
     io_.close();  // pending operations end with ECANCELED
   }
   read_wakeup_.notify();
@@ -571,7 +572,7 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
     // Node: queued writes with none in flight fail before `error`; behind a
     // write in flight, after it; writes made while connecting, among the
     // `close` listeners (fail_connecting_writes).
-    const bool writing = !self->in_flight_.empty();
+    const bool writing = self->in_flight_sent_ < self->in_flight_.size();  // a batch the kernel did not finish
     const bool by_close_listener = static_cast<bool>(self->connecting_writes_listener_);
     if (!by_close_listener && !writing) self->fail_writes();
     if (had_error) self->emit<"error">(*self->error_);

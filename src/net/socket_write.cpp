@@ -9,6 +9,8 @@
 #include <coronet/net/socket.hpp>
 #include <coronet/net/string_encoder.hpp>
 
+#include <sys/socket.h>
+
 #include <utility>
 
 namespace coronet::net {
@@ -149,7 +151,7 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
 // get the destroy error, else ERR_STREAM_DESTROYED. The end(cb) callbacks
 // run last (Node calls them with the same error).
 void socket::fail_writes() {
-  const bool writing = !in_flight_.empty();
+  const bool writing = in_flight_sent_ < in_flight_.size();
   const auto fallback = writing ? error_info::system(errno_code(ECANCELED), "write") : stream_destroyed();
   const error_info& queued = error_ ? *error_ : fallback;
   for (auto& w : std::exchange(in_flight_callbacks_, {})) {
@@ -162,6 +164,24 @@ void socket::fail_writes() {
   pending_.clear();
   in_flight_.clear();
   for (auto& cb : std::exchange(end_callbacks_, {})) cb();
+}
+
+// Node's write() hands its bytes to the kernel at once when nothing is being
+// written (libuv's uv_try_write), so `write(data); destroy()` sends them.
+// Ours wait for the writer coroutine; destroy() gives the kernel what it
+// would have had, in one non-blocking send of the queue. What it takes
+// succeeded; the write it cuts (or could not start) is Node's write in
+// libuv's hands, cancelled; fail_writes() tells them apart.
+// TRICKY: a system call of net/'s own, until stream_socket has a try_write.
+void socket::flush_before_destroy() noexcept {
+  if (state_ != state::open || !in_flight_.empty() || pending_.empty() || !io_.is_open()) return;
+  const ssize_t n = ::send(io_.native_handle(), pending_.data(), pending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  in_flight_.swap(pending_);
+  pending_.clear();
+  in_flight_callbacks_.swap(pending_callbacks_);
+  pending_callbacks_.clear();
+  in_flight_sent_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+  bytes_written_ += in_flight_sent_;
 }
 
 // Node's _writeGeneric while connecting: once('close', onClose), removed by

@@ -323,6 +323,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   void schedule_close() noexcept;
   static void emit_close(coronet::detail::io_op* op) noexcept;
   void fail_writes();
+  void flush_before_destroy() noexcept;
   void fail_connecting_writes();
   void watch_connecting_writes();
   void apply_socket_options();
