@@ -513,6 +513,9 @@ socket& socket::destroy() {
   read_wakeup_.notify();
   write_wakeup_.notify();
   pending_.clear();  // never sent; the callbacks fail at `close` (fail_writes)
+  // Node's _destroy drops the server's count at once, so a closing server
+  // emits its `close` (next turn) before this socket's `close`.
+  if (auto closed = std::exchange(on_closed_internal_, {})) closed();
   if (workers_ == 0) schedule_close();
   return *this;
 }
@@ -583,7 +586,6 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
   } catch (...) {
     self->loop_.report_exception(std::current_exception());
   }
-  if (self->on_closed_internal_) self->on_closed_internal_();
   // A closed socket lets go of its listeners, unless one of them connected it
   // again: a listener that captured the socket's own shared_ptr would
   // otherwise keep it alive forever.

@@ -246,3 +246,25 @@ TEST_CASE("deliberate: a socket with no data listener still flows and reaches en
   test::run_bounded(l);
   CHECK(joined(seen) == joined({"end 5", "close"}));
 }
+
+TEST_CASE("a closing server emits close before the close event of its last connection") {
+  loop l;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server> srv;
+  std::optional<deadline> later;
+  srv = serve(l, {}, [&](net::socket& s) {
+    s.on<"end">([&] { seen.push_back("server end"); });
+    s.on<"close">([&](bool had_error) { seen.push_back(std::string("server socket close ") + (had_error ? "true" : "false")); });
+    srv->close([&](const net::error_info*) { seen.push_back("server close callback"); });
+    srv->on<"close">([&] { seen.push_back("server close listener"); });
+  }, [&](int port) {
+    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+    c->on<"connect">([&, c] { after(l, later, 30ms, [c] { c->end(); }); });
+    c->on<"close">([&](bool) { seen.push_back("client close"); });
+  });
+  test::run_bounded(l);
+  // Node 26: server end / server close callback / server close listener /
+  // server socket close false / client close.
+  CHECK(joined(seen) == joined({"server end", "server close callback", "server close listener",
+                                "server socket close false", "client close"}));
+}
