@@ -471,6 +471,7 @@ socket& socket::set_encoding(std::string_view name) {
 socket& socket::ref() {
   referenced_ = true;
   io_.ref();
+  if (race_) race_->set_ref(true);
   if (state_ == state::connecting || state_ == state::open) hold_loop();
   return *this;
 }
@@ -478,6 +479,7 @@ socket& socket::ref() {
 socket& socket::unref() {
   referenced_ = false;
   io_.unref();
+  if (race_) race_->set_ref(false);  // the attempts still connecting
   hold_.reset();
   return *this;
 }
