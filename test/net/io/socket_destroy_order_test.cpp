@@ -9,19 +9,10 @@
 using namespace coronet;
 using namespace std::chrono_literals;
 
-namespace {
-// Joined, so that a failed check prints both sequences.
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
-  return out;
-}
-std::shared_ptr<net::server> serve(loop& l, std::function<void(net::socket&)> handler, std::function<void(int)> ready) {
-  auto srv = net::create_server(l, {}, std::move(handler));
-  srv->listen(0, "127.0.0.1", 511, [srv, ready = std::move(ready)] { ready(test::port_of(*srv)); });
-  return srv;
-}
+using test::joined;
+using test::serve;
 
+namespace {
 // new Error('boom'): a message, no code.
 net::error_info boom() {
   net::error_info e;
@@ -51,7 +42,7 @@ void destroy_behind_big_write(bool with_error, std::vector<std::string>& order) 
   std::shared_ptr<net::server> srv;
   std::shared_ptr<net::socket> client;
   std::shared_ptr<net::socket> held;  // the server's side: reads one chunk, then nothing
-  srv = serve(l, [&](net::socket& s) {
+  srv = serve(l, {}, [&](net::socket& s) {
     held = s.shared_from_this();
     s.once<"data">([&](std::string_view) {
       held->pause();
@@ -101,7 +92,7 @@ TEST_CASE("write() then destroy() in the same turn: the bytes still leave, and t
     std::vector<std::string> order;
     std::string received;
     std::shared_ptr<net::server> srv;
-    srv = serve(l, [&](net::socket& s) {
+    srv = serve(l, {}, [&](net::socket& s) {
       s.on<"data">([&](std::string_view d) { received += d; });
       s.on<"close">([&](bool) { srv->close(); });
     }, [&](int port) {
@@ -134,7 +125,7 @@ TEST_CASE("destroy while connecting: the writes fail as a close listener added b
     loop l;
     std::vector<std::string> order;
     std::shared_ptr<net::server> srv;
-    srv = serve(l, [](net::socket&) {}, [&](int port) {
+    srv = serve(l, {}, [](net::socket&) {}, [&](int port) {
       auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
       watch(*c, order);  // its close listener comes before the writes
       c->write("a", logged(order, "cb a"));
@@ -171,7 +162,7 @@ TEST_CASE("reset_and_destroy while connecting resets once connected: connect, re
   std::vector<std::string> order;
   std::vector<std::string> server_side;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [&](net::socket& s) {
+  srv = serve(l, {}, [&](net::socket& s) {
     s.on<"error">([&](const net::error_info& e) { server_side.push_back("error " + e.code); });
     s.on<"close">([&](bool) {
       server_side.push_back("close");

@@ -9,19 +9,10 @@
 using namespace coronet;
 using namespace std::chrono_literals;
 
+using test::joined;
+using test::serve;
+
 namespace {
-// Joined, so that a failed check prints both sequences.
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
-  return out;
-}
-std::shared_ptr<net::server> serve(loop& l, net::server_options o, std::function<void(net::socket&)> handler,
-                                   std::function<void(int)> ready) {
-  auto srv = net::create_server(l, o, std::move(handler));
-  srv->listen(0, "127.0.0.1", 511, [srv, ready = std::move(ready)] { ready(test::port_of(*srv)); });
-  return srv;
-}
 // Calls `fn` once `delay` has passed, like a Node timer (it keeps the loop
 // going). Armed from a posted callback, where the loop's clock is fresh: a
 // deadline armed while completions run counts from the loop's clock as read
