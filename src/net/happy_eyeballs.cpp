@@ -73,6 +73,17 @@ void connect_race::cancel() noexcept {
   for (auto& a : attempts_) a.stop.request_stop();  // each closes its descriptor once the connect ends
 }
 
+void connect_race::set_ref(bool referenced) noexcept {
+  for (auto& a : attempts_) {
+    if (!a.running) continue;
+    if (referenced) {
+      a.running->ref();
+    } else {
+      a.running->unref();
+    }
+  }
+}
+
 void connect_race::start_next() {
   auto keep = shared_from_this();  // a listener may drop the socket's reference to us
   while (!done_ && next_ < attempts_.size()) {
@@ -121,7 +132,10 @@ void connect_race::start_next() {
 task<void> connect_race::run(std::shared_ptr<socket> owner, std::shared_ptr<connect_race> /*keeps us alive*/,
                              std::size_t index, stream_socket s, endpoint to) {
   std::stop_token stop = attempts_[index].stop.get_token();
+  attempts_[index].running = &s;
+  if (!socket_.referenced_) s.unref();  // unref() may have come between the spawn and now
   std::error_code ec = co_await s.connect(to, stop);
+  attempts_[index].running = nullptr;
   on_done(index, ec, std::move(s));
   owner->worker_done();
 }

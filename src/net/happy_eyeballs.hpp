@@ -34,6 +34,7 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
 
   void start();              // the first attempt (and more if it fails at once)
   void cancel() noexcept;    // the socket is being destroyed: stop every attempt
+  void set_ref(bool referenced) noexcept;  // socket.ref()/unref() mid-race: every running attempt
 
  private:
   enum class state : unsigned char { waiting, pending, failed, abandoned };
@@ -41,6 +42,7 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
     lookup_address target;
     state st = state::waiting;
     std::stop_source stop{};
+    stream_socket* running = nullptr;  // the attempt's socket while its connect is pending
   };
 
   void start_next();

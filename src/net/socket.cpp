@@ -61,6 +61,8 @@ address_info info_of(const endpoint& e) {
 
 socket::socket(private_tag, loop& l, socket_options options)
     : loop_(l), options_(std::move(options)), read_wakeup_(l), write_wakeup_(l) {
+  // Node's new Socket() is readable and writable, so its readyState is "open".
+  readable_ = writable_ = true;
   close_op_.owner = this;
   close_op_.on_complete = &emit_close;
   set_unhandled_error_handler([this](const error_info& e) {
@@ -148,9 +150,15 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   extras_ = {o.local_address, o.local_port, o.no_delay};
   if (o.keep_alive) keep_alive_ = keep_alive_options{.enable = true, .initial_delay = o.keep_alive_initial_delay};
   if (o.type_of_service) type_of_service_ = o.type_of_service;
+  // Reconnecting from a `close` listener that ran before the one failing the
+  // writes of the last connect: they fail now, not with this connection's.
+  if (connecting_writes_listener_) {
+    off<"close">(connecting_writes_listener_);
+    fail_connecting_writes();
+  }
   destroyed_ = false;  // a closed socket may connect again
   error_.reset();
-  read_ended_ = ending_ = finished_ = destroy_after_finish_ = destroyed_connecting_ = false;
+  read_ended_ = ending_ = finished_ = destroy_after_finish_ = false;
   bytes_read_ = bytes_written_ = 0;  // Node counts each connection afresh
   const unsigned generation = ++connect_generation_;
   state_ = state::connecting;
@@ -327,6 +335,7 @@ void socket::fail_connect(error_info e) {
 
 void socket::on_connected() {
   state_ = state::open;
+  if (connecting_writes_listener_) off<"close">(std::exchange(connecting_writes_listener_, {}));
   if (extras_.no_delay) set_no_delay(true);
   apply_socket_options();
   cache_addresses();
@@ -341,7 +350,7 @@ void socket::adopt(stream_socket s, bool paused) {
   is_unix_ = io_.local_endpoint() && io_.local_endpoint()->is_unix();
   state_ = state::open;
   readable_ = writable_ = true;
-  paused_ = paused;
+  paused_ = read_stopped_ = paused;
   hold_loop();
   cache_addresses();
   start_io();
@@ -368,7 +377,10 @@ void socket::hold_loop() {
 
 task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
   while (!destroyed_ && !read_ended_) {
-    if (paused_ || !readable_) {
+    // A paused socket goes on reading, as Node's does (its FIN then brings
+    // `end` while paused, if nothing waits to be delivered), holding at most
+    // one chunk; pause_on_connect and onread stop reading instead.
+    if (!readable_ || (paused_ && (read_stopped_ || options_.onread))) {
       co_await read_wakeup_;
       continue;
     }
@@ -400,11 +412,11 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
       on_read_end();
       break;
     }
-    // Paused while the receive was in flight: hold the bytes until resumed.
+    bytes_read_ += chunk.size();  // Node counts what the handle read, delivered or not
+    touch();
+    // Paused: hold the bytes until resumed.
     while (paused_ && !destroyed_) co_await read_wakeup_;
     if (destroyed_) break;
-    bytes_read_ += chunk.size();
-    touch();
     deliver({reinterpret_cast<const char*>(chunk.data()), chunk.size()});
   }
   worker_done();
@@ -443,7 +455,7 @@ socket& socket::pause() {
 }
 
 socket& socket::resume() {
-  paused_ = false;
+  paused_ = read_stopped_ = false;
   read_wakeup_.notify();
   return *this;
 }
@@ -460,6 +472,7 @@ socket& socket::set_encoding(std::string_view name) {
 socket& socket::ref() {
   referenced_ = true;
   io_.ref();
+  if (race_) race_->set_ref(true);
   if (state_ == state::connecting || state_ == state::open) hold_loop();
   return *this;
 }
@@ -467,6 +480,7 @@ socket& socket::ref() {
 socket& socket::unref() {
   referenced_ = false;
   io_.unref();
+  if (race_) race_->set_ref(false);  // the attempts still connecting
   hold_.reset();
   return *this;
 }
@@ -490,18 +504,21 @@ socket& socket::destroy() {
   if (destroyed_) return *this;
   destroyed_ = true;
   readable_ = writable_ = false;
-  destroyed_connecting_ = state_ == state::connecting;
   if (state_ == state::connecting) state_ = state::closed;
   stop_connect_attempts();  // auto_select_family: close every attempt
   if (idle_timer_) idle_timer_->cancel();
   if (reset_on_close_) {
     io_.reset();
   } else {
+    flush_before_destroy();
     io_.close();  // pending operations end with ECANCELED
   }
   read_wakeup_.notify();
   write_wakeup_.notify();
-  pending_.clear();  // never sent; the callbacks fail after `error`, before `close`
+  pending_.clear();  // never sent; the callbacks fail at `close` (fail_writes)
+  // Node's _destroy drops the server's count at once, so a closing server
+  // emits its `close` (next turn) before this socket's `close`.
+  if (auto closed = std::exchange(on_closed_internal_, {})) closed();
   if (workers_ == 0) schedule_close();
   return *this;
 }
@@ -527,8 +544,16 @@ socket& socket::reset_and_destroy() {
   // Node: with no handle (never connected) there is nothing to reset.
   if (state_ == state::idle || (state_ == state::closed && !io_.is_open()))
     return destroy(error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED), "Socket is closed"));
-  reset_on_close_ = true;
-  return destroy();
+  auto reset = [this] {
+    reset_on_close_ = true;
+    destroy();
+  };
+  if (state_ == state::connecting) {
+    once<"connect">(reset);  // Node: resets once connected (`connect` and `ready` are still emitted)
+  } else {
+    reset();
+  }
+  return *this;
 }
 
 void socket::worker_done() noexcept {
@@ -550,13 +575,20 @@ void socket::emit_close(coronet::detail::io_op* op) noexcept {
   self->signal_watch_.reset();
   try {
     const bool had_error = self->error_.has_value();
+    // Node: queued writes with none in flight fail before `error`; behind a
+    // write in flight, after it; writes made while connecting, among the
+    // `close` listeners (fail_connecting_writes).
+    const bool writing = self->in_flight_sent_ < self->in_flight_.size();  // a batch the kernel did not finish
+    const bool by_close_listener = static_cast<bool>(self->connecting_writes_listener_);
+    if (!by_close_listener && !writing) self->fail_writes();
     if (had_error) self->emit<"error">(*self->error_);
-    self->fail_writes();  // Node: `error`, then the callbacks of unsent writes, then `close`
+    if (!by_close_listener && writing) self->fail_writes();
     self->emit<"close">(had_error);
+    if (self->state_ == state::closed && self->connecting_writes_listener_)
+      self->fail_connecting_writes();  // someone removed its listener
   } catch (...) {
     self->loop_.report_exception(std::current_exception());
   }
-  if (self->on_closed_internal_) self->on_closed_internal_();
   // A closed socket lets go of its listeners, unless one of them connected it
   // again: a listener that captured the socket's own shared_ptr would
   // otherwise keep it alive forever.

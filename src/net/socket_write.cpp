@@ -9,6 +9,8 @@
 #include <coronet/net/socket.hpp>
 #include <coronet/codec/string_encoder.hpp>
 
+#include <sys/socket.h>
+
 #include <utility>
 
 namespace coronet::net {
@@ -52,8 +54,10 @@ bool socket::write(std::string_view text, std::string_view encoding_name, write_
 }
 
 void socket::queue_write(std::string_view data, write_callback cb) {
+  const std::size_t start = pending_.size();
   pending_.append(data);
-  if (cb) pending_callbacks_.emplace_back(pending_.size(), std::move(cb));
+  if (state_ == state::connecting && !connecting_writes_listener_) watch_connecting_writes();
+  if (cb) pending_callbacks_.push_back({start, pending_.size(), std::move(cb)});
   write_wakeup_.notify();
 }
 
@@ -101,7 +105,10 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
       pending_callbacks_.clear();
       auto [ec, n] = co_await io_.write_all(std::as_bytes(std::span(in_flight_.data(), in_flight_.size())));
       bytes_written_ += n;
-      if (destroyed_) break;
+      if (destroyed_) {
+        in_flight_sent_ = n;  // fail_writes() tells the writes that left from those that did not
+        break;
+      }
       if (ec) {
         destroy(error_info::system(ec, "write"));
         break;
@@ -115,7 +122,7 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
         need_drain_ = false;
         emit<"drain">();
       }
-      for (auto& [end_offset, cb] : done) cb(nullptr);
+      for (auto& w : done) w.cb(nullptr);
       // Keep the vector's capacity for the next batch when nobody swapped in.
       if (in_flight_callbacks_.empty()) {
         done.clear();
@@ -135,27 +142,64 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
   worker_done();
 }
 
-// At `close`: the callbacks of writes that never went out fail, as Node's
-// do: ERR_SOCKET_CLOSED_BEFORE_CONNECTION when destroyed while connecting,
-// ECANCELED for the write the kernel had, ERR_STREAM_DESTROYED otherwise.
-// An end(cb) that never finished is called too (Node calls it with the error).
+// At `close`, the writes that never went out fail as Node's do. With a
+// batch in the kernel's hands (the writer was suspended on in_flight_), a
+// write it took whole succeeded; the one it was taking (or would take
+// first) gets ECANCELED, as Node's write in libuv's hands; the writes behind
+// it, Node's buffered ones, get the destroy error, else ECANCELED too. With
+// no batch out (Node's errorBuffer, as for a corked write), the queued ones
+// get the destroy error, else ERR_STREAM_DESTROYED. The end(cb) callbacks
+// run last (Node calls them with the same error).
 void socket::fail_writes() {
-  const auto queued = destroyed_connecting_
-                          ? error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
-                                             "Socket closed before the connection was established")
-                          : stream_destroyed();
-  const auto cancelled = error_info::system(errno_code(ECANCELED), "write");
-  auto fail = [](auto& callbacks, const error_info& e) {
-    auto list = std::move(callbacks);
-    callbacks.clear();
-    for (auto& [offset, cb] : list) cb(&e);
-  };
-  // The writer may have been suspended on in_flight_.
-  fail(in_flight_callbacks_, in_flight_.empty() ? queued : cancelled);
-  fail(pending_callbacks_, queued);
+  const bool writing = in_flight_sent_ < in_flight_.size();
+  const auto fallback = writing ? error_info::system(errno_code(ECANCELED), "write") : stream_destroyed();
+  const error_info& queued = error_ ? *error_ : fallback;
+  for (auto& w : std::exchange(in_flight_callbacks_, {})) {
+    const bool whole = w.end <= in_flight_sent_;
+    const bool cut = w.start < in_flight_sent_ || w.start == 0;
+    w.cb(whole ? nullptr : cut ? &fallback : &queued);
+  }
+  in_flight_sent_ = 0;
+  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(&queued);
   pending_.clear();
   in_flight_.clear();
   for (auto& cb : std::exchange(end_callbacks_, {})) cb();
+}
+
+// Node's write() hands its bytes to the kernel at once when nothing is being
+// written (libuv's uv_try_write), so `write(data); destroy()` sends them.
+// Ours wait for the writer coroutine; destroy() gives the kernel what it
+// would have had, in one non-blocking send of the queue. What it takes
+// succeeded; the write it cuts (or could not start) is Node's write in
+// libuv's hands, cancelled; fail_writes() tells them apart.
+// TRICKY: a system call of net/'s own, until stream_socket has a try_write.
+void socket::flush_before_destroy() noexcept {
+  if (state_ != state::open || !in_flight_.empty() || pending_.empty() || !io_.is_open()) return;
+  const ssize_t n = ::send(io_.native_handle(), pending_.data(), pending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  in_flight_.swap(pending_);
+  pending_.clear();
+  in_flight_callbacks_.swap(pending_callbacks_);
+  pending_callbacks_.clear();
+  in_flight_sent_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+  bytes_written_ += in_flight_sent_;
+}
+
+// Node's _writeGeneric while connecting: once('close', onClose), removed by
+// `connect`. The first write gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION; the
+// writes queued behind it get the destroy error (a refused connect's, too),
+// else the same code.
+void socket::watch_connecting_writes() {
+  first_connecting_write_end_ = pending_.size();
+  connecting_writes_listener_ = once<"close">([this](bool) { fail_connecting_writes(); });
+}
+
+void socket::fail_connecting_writes() {
+  connecting_writes_listener_ = {};
+  const auto closed = error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
+                                       "Socket closed before the connection was established");
+  const error_info& queued = error_ ? *error_ : closed;
+  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(w.end <= first_connecting_write_end_ ? &closed : &queued);
+  fail_writes();  // the end(cb) callbacks
 }
 
 std::shared_ptr<socket> socket::pipe(std::shared_ptr<socket> destination) {

@@ -189,6 +189,9 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   void schedule_close() noexcept;
   static void emit_close(coronet::detail::io_op* op) noexcept;
   void fail_writes();
+  void flush_before_destroy() noexcept;
+  void fail_connecting_writes();
+  void watch_connecting_writes();
   void apply_socket_options();
   void hold_loop();
   void cache_addresses();
@@ -209,15 +212,20 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool referenced_ = true;
   bool reset_on_close_ = false;
   bool destroy_after_finish_ = false;  // destroy_soon(): close once the FIN is out
-  bool destroyed_connecting_ = false;  // destroy() came before the connection was made
+  bool read_stopped_ = false;  // pause_on_connect: not even the FIN is read until resume()
   int workers_ = 0;           // live reader/writer/connect coroutines
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
 
   std::string pending_{};       // queued, not yet handed to the kernel
   std::string in_flight_{};     // being written now
-  std::vector<std::pair<std::size_t, write_callback>> pending_callbacks_{};   // (end offset, cb)
-  std::vector<std::pair<std::size_t, write_callback>> in_flight_callbacks_{};
+  struct write_request {  // a write with a callback: its bytes are [start, end) of the batch
+    std::size_t start, end;
+    write_callback cb;
+  };
+  std::vector<write_request> pending_callbacks_{};
+  std::vector<write_request> in_flight_callbacks_{};
+  std::size_t in_flight_sent_ = 0;  // how much of in_flight_ the kernel took before destroy() stopped it
 
   coronet::detail::wakeup read_wakeup_;
   coronet::detail::wakeup write_wakeup_;
@@ -226,6 +234,11 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::string encoded_{};  // write(text, encoding) scratch
 
   std::vector<std::function<void()>> end_callbacks_{};  // end(cb): run before `finish`
+  // Node's first write while connecting adds a `close` listener that fails
+  // the writes (ERR_SOCKET_CLOSED_BEFORE_CONNECTION) among the other close
+  // listeners, in the order they were added; a connection removes it.
+  listener_id connecting_writes_listener_{};
+  std::size_t first_connecting_write_end_ = 0;  // where that first write's bytes end in pending_
 
   std::optional<deadline> idle_timer_{};
   std::optional<double> timeout_ms_{};

@@ -442,3 +442,22 @@ TEST_CASE("the auto_select_family defaults and their range checks") {
   }
   CHECK_FALSE(s->connecting());
 }
+
+TEST_CASE("unref() mid-race unrefs the running attempts: the loop ends without waiting for them") {
+  loop l;
+  black_hole a(l, "127.0.0.2", 0);
+  black_hole b(l, "127.0.0.3", a.port());
+  std::vector<std::string> log;
+  net::connect_options o{.port = a.port(), .host = "holes.test", .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 10};
+  o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
+  auto c = net::connect(l, o);
+  record(*c, log);
+  after(l, 60ms, [c] { c->unref(); });  // both attempts are pending by now
+  const auto started = std::chrono::steady_clock::now();
+  test::run_bounded(l, 5s);  // referenced attempts would keep it past the bound
+  CHECK(std::chrono::steady_clock::now() - started < 1s);
+  CHECK(log == std::vector<std::string>{"attempt 127.0.0.2 v4", "timeout 127.0.0.2", "attempt 127.0.0.3 v4"});
+  CHECK(c->connecting());
+  c->destroy();
+}

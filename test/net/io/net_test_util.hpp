@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,21 @@ inline int port_of(const net::server& s) {
   auto* info = std::get_if<net::address_info>(&a);
   REQUIRE(info != nullptr);
   return info->port;
+}
+
+// A server on a free 127.0.0.1 port; `ready` gets the port once it listens.
+inline std::shared_ptr<net::server> serve(loop& l, net::server_options o, std::function<void(net::socket&)> handler,
+                                          std::function<void(int)> ready) {
+  auto srv = net::create_server(l, o, std::move(handler));
+  srv->listen(0, "127.0.0.1", 511, [srv, ready = std::move(ready)] { ready(port_of(*srv)); });
+  return srv;
+}
+
+// Joined with " | ", so that a failed check prints both sequences.
+inline std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : " | ") + line;
+  return out;
 }
 
 // Records event names in order.
