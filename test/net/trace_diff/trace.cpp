@@ -7,7 +7,7 @@
 #include <map>
 
 #include "../io/net_test_util.hpp"
-#include "../oracle.hpp"
+#include "../../oracle.hpp"
 
 namespace coronet::trace_diff {
 
