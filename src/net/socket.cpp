@@ -432,7 +432,10 @@ void socket::deliver(std::string_view bytes) {
 }
 
 void socket::on_read_end() {
-  if (layer_) layer_->on_read_end();
+  if (layer_) {
+    layer_->on_read_end();
+    if (destroyed_) return;  // the layer failed (a handshake cut short)
+  }
   read_ended_ = true;
   readable_ = false;
   if (decoder_) {

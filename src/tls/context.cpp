@@ -120,6 +120,9 @@ std::shared_ptr<secure_context> create_secure_context(const secure_context_optio
   SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_BOTH);
   static constexpr unsigned char sid[] = "coronet";
   SSL_CTX_set_session_id_context(raw, sid, sizeof sid - 1);
+  // Keep each connection's record buffers: releasing them between records
+  // would allocate per record.
+  SSL_CTX_clear_mode(raw, SSL_MODE_RELEASE_BUFFERS);
   if (!o.ciphers.empty()) set_ciphers(raw, o.ciphers);
   if (!o.cert.empty()) load_cert_chain(raw, o.cert);
   if (!o.key.empty()) load_key(raw, o.key, o.passphrase);

@@ -263,8 +263,15 @@ void engine::handshake_failed(net::error_info e) {
   // Before `secureConnection` a server's connection has no `error` event
   // (Node's _tlsError): the server hears of it and serves on.
   auto keep = sock_.shared_from_this();
+  const bool peer_gone = e.code == "ECONNRESET";
   if (auto srv = role_.owner.lock()) srv->emit<"tlsClientError">(e, sock_);
-  sock_.destroy();
+  // The alert OpenSSL queued (http request, certificate required, ...)
+  // still goes out, then the FIN, then the socket closes.
+  if (peer_gone) {
+    sock_.destroy();
+  } else {
+    sock_.destroy_soon();
+  }
 }
 
 void engine::on_secure() {

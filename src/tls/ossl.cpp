@@ -26,6 +26,31 @@ struct reason_text {
   std::string code, message;
 };
 
+// Node's library part of the code: ERR_OSSL_PEM_..., ERR_OSSL_X509_...
+std::string_view library_of(int lib) {
+  switch (lib) {
+    case ERR_LIB_SSL: return "";
+    case ERR_LIB_SYS: return "SYS_";
+    case ERR_LIB_BN: return "BN_";
+    case ERR_LIB_RSA: return "RSA_";
+    case ERR_LIB_EVP: return "EVP_";
+    case ERR_LIB_BUF: return "BUF_";
+    case ERR_LIB_PEM: return "PEM_";
+    case ERR_LIB_X509: return "X509_";
+    case ERR_LIB_ASN1: return "ASN1_";
+    case ERR_LIB_CRYPTO: return "CRYPTO_";
+    case ERR_LIB_EC: return "EC_";
+    case ERR_LIB_BIO: return "BIO_";
+    case ERR_LIB_X509V3: return "X509V3_";
+    case ERR_LIB_PKCS12: return "PKCS12_";
+    case ERR_LIB_RAND: return "RAND_";
+    case ERR_LIB_UI: return "UI_";
+    case ERR_LIB_PROV: return "PROV_";
+    case ERR_LIB_OSSL_DECODER: return "OSSL_DECODER_";
+    default: return "";
+  }
+}
+
 reason_text oldest_reason(std::string_view prefix_ssl, std::string_view prefix_other) {
   unsigned long e = ERR_get_error();
   ERR_clear_error();
@@ -33,7 +58,7 @@ reason_text oldest_reason(std::string_view prefix_ssl, std::string_view prefix_o
   const char* reason = ERR_reason_error_string(e);
   std::string text = reason ? reason : "unknown error " + std::to_string(ERR_GET_REASON(e));
   const bool ssl = ERR_GET_LIB(e) == ERR_LIB_SSL;
-  return {code_of(ssl ? prefix_ssl : prefix_other, text), text};
+  return {code_of(std::string(ssl ? prefix_ssl : prefix_other) + std::string(library_of(ERR_GET_LIB(e))), text), text};
 }
 
 std::string bio_text(BIO* bio) {
