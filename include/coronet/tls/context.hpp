@@ -8,6 +8,8 @@
 // replaces it, as in Node. Errors throw tls::error with Node's code.
 #pragma once
 
+#include <coronet/tls/errors.hpp>
+
 #include <memory>
 #include <string>
 
