@@ -9,8 +9,10 @@ set -euo pipefail
 # the Asio fallback (headers only, nothing to link). dpkg-dev (part of
 # build-essential) tells meson Debian's multiarch libdir: without it a
 # minimal Debian installs into lib64, which Debian's ld.so, pkg-config and
-# CMake do not search.
-packages=(meson ninja-build pkg-config g++ dpkg-dev liburing-dev libboost1.81-dev)
+# CMake do not search. libssl-dev is coronet::tls (OpenSSL 3); the openssl
+# program makes the TLS tests' certificates and is what s_client/s_server
+# interop is tested against.
+packages=(meson ninja-build pkg-config g++ dpkg-dev liburing-dev libboost1.81-dev libssl-dev openssl)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     doctest-dev                                      # the test framework

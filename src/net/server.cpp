@@ -89,6 +89,8 @@ server::server(private_tag, loop& l, server_options options) : loop_(l), options
 
 server::~server() = default;
 
+std::shared_ptr<socket> server::make_socket(socket_options options) { return socket::create(loop_, std::move(options)); }
+
 std::shared_ptr<server> server::create(loop& l, server_options options, std::function<void(socket&)> on_connection) {
   auto s = std::make_shared<server>(private_tag{}, l, options);
   if (on_connection) s->on<"connection">(std::move(on_connection));
@@ -316,7 +318,7 @@ void server::take(stream_socket s) {
     emit<"drop">(d);
     return;
   }
-  auto sock = socket::create(loop_, {.allow_half_open = options_.allow_half_open,
+  auto sock = make_socket({.allow_half_open = options_.allow_half_open,
                                      .high_water_mark = options_.high_water_mark});
   sock->adopt(std::move(s), options_.pause_on_connect);
   if (options_.no_delay) sock->set_no_delay(true);

@@ -76,23 +76,25 @@ socket::~socket() {
 
 std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
   if (options.fd != -1) validate_fd(options.fd);
-  auto s = std::make_shared<socket>(private_tag{}, l, std::move(options));
+  return create_as<socket>(l, std::move(options));
+}
+
+void socket::created() {
   // A loop destroyed while we are open closes us in its final drain
   // (loop.hpp): `close` is emitted, no `error`, and the tasks that hold us end.
-  l.impl().on_drain(s, [](void* p) noexcept {
+  loop_.impl().on_drain(shared_from_this(), [](void* p) noexcept {
     auto* self = static_cast<socket*>(p);
     if (!self->destroyed_ && (self->state_ == state::open || self->state_ == state::connecting)) self->destroy();
   });
-  if (s->options_.handle) s->bound_fd_ = std::exchange(s->options_.handle, nullptr)->adopt();
-  if (s->options_.fd >= 0) {
-    stream_socket io(l, s->options_.fd);
-    s->options_.fd = -1;
-    s->adopt(std::move(io), false);
-    s->readable_ = s->options_.readable;
-    s->writable_ = s->options_.writable;
+  if (options_.handle) bound_fd_ = std::exchange(options_.handle, nullptr)->adopt();
+  if (options_.fd >= 0) {
+    stream_socket io(loop_, options_.fd);
+    options_.fd = -1;
+    adopt(std::move(io), false);
+    readable_ = options_.readable;
+    writable_ = options_.writable;
   }
-  s->watch_signal();
-  return s;
+  watch_signal();
 }
 
 void socket::watch_signal() {
@@ -367,6 +369,7 @@ void socket::start_io() {
   workers_ += 2;
   spawn(loop_, read_task(self));
   spawn(loop_, write_task(self));
+  if (layer_) layer_->on_open();
 }
 
 void socket::hold_loop() {
@@ -382,6 +385,10 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
     // one chunk; pause_on_connect and onread stop reading instead.
     if (!readable_ || (paused_ && (read_stopped_ || options_.onread))) {
       co_await read_wakeup_;
+      continue;
+    }
+    if (layer_ && layer_->has_pending()) {  // what the layer kept when we paused
+      layer_->on_resume();
       continue;
     }
     if (options_.onread) {
@@ -417,7 +424,12 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
     // Paused: hold the bytes until resumed.
     while (paused_ && !destroyed_) co_await read_wakeup_;
     if (destroyed_) break;
-    deliver({reinterpret_cast<const char*>(chunk.data()), chunk.size()});
+    const std::string_view bytes{reinterpret_cast<const char*>(chunk.data()), chunk.size()};
+    if (layer_) {
+      layer_->on_receive(bytes);
+    } else {
+      deliver(bytes);
+    }
   }
   worker_done();
 }
@@ -433,6 +445,10 @@ void socket::deliver(std::string_view bytes) {
 }
 
 void socket::on_read_end() {
+  if (layer_) {
+    layer_->on_read_end();
+    if (destroyed_) return;  // the layer failed (a handshake cut short)
+  }
   read_ended_ = true;
   readable_ = false;
   if (decoder_) {

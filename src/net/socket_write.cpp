@@ -38,7 +38,11 @@ bool socket::write(std::string_view data, write_callback cb) {
     });
     return false;
   }
-  queue_write(data, std::move(cb));
+  if (layer_) {
+    layer_->on_write(data, std::move(cb));
+  } else {
+    queue_write(data, std::move(cb));
+  }
   const bool below = writable_length() < options_.high_water_mark;
   if (!below) need_drain_ = true;
   return below;
@@ -81,20 +85,21 @@ socket& socket::end(std::string_view data, std::function<void()> on_finish) {
     }
   }
   if (ending_ || destroyed_) return *this;
-  if (!data.empty()) queue_write(data, {});
+  if (!data.empty()) layer_ ? layer_->on_write(data, {}) : queue_write(data, {});
   ending_ = true;
   writable_ = false;  // as in Node, no longer writable once ending
   if (state_ == state::idle) {  // never connected: nothing to flush
     destroy();
     return *this;
   }
+  if (layer_) layer_->on_end();
   write_wakeup_.notify();
   return *this;
 }
 
 task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
   while (!destroyed_) {
-    if (pending_.empty() && !(ending_ && !finished_)) {
+    if (pending_.empty() && !(ending_ && !finished_ && (!layer_ || layer_->ready_to_finish()))) {
       co_await write_wakeup_;
       continue;
     }

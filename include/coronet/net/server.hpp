@@ -74,11 +74,12 @@ using server_events = event_emitter<
 
 
 class server : public server_events, public std::enable_shared_from_this<server> {
+ protected:
   struct private_tag {};
 
  public:
   server(private_tag, loop& l, server_options options);
-  ~server();
+  virtual ~server();
 
   static std::shared_ptr<server> create(loop& l, server_options options = {},
                                         std::function<void(socket&)> on_connection = {});
@@ -121,6 +122,11 @@ class server : public server_events, public std::enable_shared_from_this<server>
   server& ref();
   server& unref();
   loop& get_loop() const noexcept { return loop_; }
+
+ protected:
+  // The socket an accepted connection becomes (tls::server makes a
+  // tls::socket); the server adopts the connection into it.
+  virtual std::shared_ptr<socket> make_socket(socket_options options);
 
  private:
   server& listen_path(std::string path, std::function<void()> on_listening);

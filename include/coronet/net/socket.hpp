@@ -19,6 +19,7 @@
 #include <coronet/net/error_info.hpp>
 #include <coronet/net/lookup.hpp>
 #include <coronet/net/socket_options.hpp>
+#include <coronet/net/stream_layer.hpp>
 #include <coronet/stream_socket.hpp>
 #include <coronet/task.hpp>
 #include <coronet/timer.hpp>
@@ -64,6 +65,7 @@ struct connect_race;
 }
 
 class socket : public socket_events, public std::enable_shared_from_this<socket> {
+ protected:
   struct private_tag {};
 
  public:
@@ -71,6 +73,12 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   ~socket();
 
   static std::shared_ptr<socket> create(loop& l, socket_options options = {});
+
+  // Puts a layer between the byte stream and the user (stream_layer.hpp);
+  // before connecting, or before the first read of an accepted socket. The
+  // socket owns it. (onread is not combined with a layer.)
+  socket& set_stream_layer(std::unique_ptr<stream_layer> layer);
+  stream_layer* get_stream_layer() const noexcept { return layer_.get(); }
 
   // Connecting. The callback is added as a `connect` listener (once).
   socket& connect(connect_options options, std::function<void()> on_connect = {});
@@ -146,7 +154,9 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Node's bytesWritten: what the kernel took plus what is queued, so it
   // counts a write() at once.
   std::uint64_t bytes_written() const noexcept { return bytes_written_ + writable_length(); }
-  std::size_t writable_length() const noexcept { return pending_.size() + in_flight_.size(); }
+  std::size_t writable_length() const noexcept {
+    return pending_.size() + in_flight_.size() + (layer_ ? layer_->held() : 0);
+  }
   std::size_t writable_high_water_mark() const noexcept { return options_.high_water_mark; }
   bool connecting() const noexcept { return state_ == state::connecting; }
   bool pending() const noexcept { return state_ != state::open; }
@@ -164,8 +174,20 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
 
   loop& get_loop() const noexcept { return loop_; }
 
+ protected:
+  // For a subclass (tls::socket): construct as create() does, then finish
+  // with created(), which create() also calls.
+  template <class T, class... Args>
+  static std::shared_ptr<T> create_as(loop& l, socket_options options, Args&&... args) {
+    auto s = std::make_shared<T>(private_tag{}, l, std::move(options), std::forward<Args>(args)...);
+    s->created();
+    return s;
+  }
+  void created();
+
  private:
   friend class server;
+  friend class stream_layer;
   friend struct detail::connect_race;
   enum class state : std::uint8_t { idle, connecting, open, closed };
 
@@ -267,6 +289,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   int bound_fd_ = -1;  // a bound_socket adopted through socket_options::handle
   std::shared_ptr<detail::connect_race> race_{};  // auto_select_family's attempts
   std::optional<std::vector<std::string>> attempted_addresses_{};
+  std::unique_ptr<stream_layer> layer_{};
 };
 
 // net.connect / net.createConnection: a new socket, connecting.

@@ -1,0 +1,67 @@
+// tls::connect: a net connection with the engine in front of it.
+#include <coronet/net/address/is_ip.hpp>
+#include <coronet/tls/connect.hpp>
+
+#include "role.hpp"
+
+namespace coronet::tls {
+
+namespace detail {
+std::string alpn_wire(const std::vector<std::string>& protocols) {
+  std::string wire;
+  for (const auto& p : protocols) {
+    if (p.empty() || p.size() > 255) continue;
+    wire += static_cast<char>(p.size());
+    wire += p;
+  }
+  return wire;
+}
+}  // namespace detail
+
+namespace {
+// Making a context loads the system's trust store: connections with the
+// default settings share one per thread, as long as one is in use.
+std::shared_ptr<secure_context> context_of(const connect_options& o) {
+  if (o.secure_context) return o.secure_context;
+  const bool defaults = o.key.empty() && o.cert.empty() && o.ca.empty() && o.ciphers.empty() &&
+                        o.min_version == "TLSv1.2" && o.max_version == "TLSv1.3";
+  thread_local std::weak_ptr<secure_context> shared;
+  if (defaults) {
+    if (auto ctx = shared.lock()) return ctx;
+  }
+  auto ctx = create_secure_context({.key = o.key,
+                                    .cert = o.cert,
+                                    .ca = o.ca,
+                                    .passphrase = o.passphrase,
+                                    .ciphers = o.ciphers,
+                                    .min_version = o.min_version,
+                                    .max_version = o.max_version});
+  if (defaults) shared = ctx;
+  return ctx;
+}
+}  // namespace
+
+std::shared_ptr<socket> connect(loop& l, const connect_options& o, std::function<void()> on_secure) {
+  detail::role r;
+  r.context = context_of(o);
+  // Node: SNI is the servername, or the host unless it is an IP address; the
+  // certificate must match the servername, else the host.
+  r.servername = !o.servername.empty() ? o.servername : net::is_ip(o.host) ? std::string() : o.host;
+  r.identity = !o.servername.empty() ? o.servername : o.host.empty() ? std::string("localhost") : o.host;
+  r.session = o.session;
+  r.check_identity = o.check_server_identity;
+  r.alpn = detail::alpn_wire(o.alpn_protocols);
+  r.reject_unauthorized = o.reject_unauthorized;
+  auto s = socket::create(l, {.allow_half_open = o.allow_half_open, .signal = o.signal, .high_water_mark = o.high_water_mark}, r);
+  if (on_secure) s->once<"secureConnect">([cb = std::move(on_secure)] { cb(); });
+  net::connect_options n;
+  if (o.path.empty()) n.port = o.port;
+  n.host = o.host;
+  n.path = o.path;
+  n.family = o.family;
+  n.timeout = o.timeout;
+  s->connect(std::move(n));
+  return s;
+}
+
+}  // namespace coronet::tls

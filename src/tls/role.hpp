@@ -1,0 +1,37 @@
+// What a tls::socket is for: a client of one host, or one of a server's
+// connections. Built by tls::connect and tls::server, read by the engine.
+#pragma once
+
+#include <coronet/tls/connect.hpp>
+#include <coronet/tls/context.hpp>
+#include <coronet/tls/server.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace coronet::tls::detail {
+
+struct role {
+  std::shared_ptr<secure_context> context;
+  bool is_server = false;
+  // Client.
+  std::string servername{};  // SNI sent (empty: none)
+  std::string identity{};    // the name the certificate must match
+  std::string session{};     // DER to resume
+  std::function<std::optional<net::error_info>(std::string_view, const peer_certificate&)> check_identity{};
+  // Both: ALPN in wire format (length-prefixed names).
+  std::string alpn{};
+  bool reject_unauthorized = true;
+  // Server.
+  bool request_cert = false;
+  std::chrono::milliseconds handshake_timeout{0};
+  std::weak_ptr<server> owner{};
+};
+
+// "h2", "http/1.1" -> "\x02h2\x08http/1.1".
+std::string alpn_wire(const std::vector<std::string>& protocols);
+
+}  // namespace coronet::tls::detail

@@ -1,0 +1,58 @@
+// tls::server: a net::server whose connections are tls::sockets.
+#include <coronet/tls/server.hpp>
+
+#include "role.hpp"
+
+namespace coronet::tls {
+
+namespace {
+net::server_options net_options(const server_options& o) {
+  return {.allow_half_open = o.allow_half_open,
+          .high_water_mark = o.high_water_mark,
+          .pause_on_connect = o.pause_on_connect,
+          .no_delay = o.no_delay,
+          .keep_alive = o.keep_alive};
+}
+
+std::shared_ptr<secure_context> context_of(const server_options& o) {
+  if (o.secure_context) return o.secure_context;
+  return create_secure_context({.key = o.key,
+                                .cert = o.cert,
+                                .ca = o.ca,
+                                .passphrase = o.passphrase,
+                                .ciphers = o.ciphers,
+                                .min_version = o.min_version,
+                                .max_version = o.max_version});
+}
+}  // namespace
+
+server::server(private_tag tag, loop& l, const server_options& o)
+    : with_events(tag, l, net_options(o)), context_(context_of(o)), role_(std::make_unique<detail::role>()) {
+  role_->context = context_;
+  role_->is_server = true;
+  role_->alpn = detail::alpn_wire(o.alpn_protocols);
+  role_->reject_unauthorized = o.reject_unauthorized;
+  role_->request_cert = o.request_cert;
+  role_->handshake_timeout = o.handshake_timeout;
+}
+
+server::~server() = default;
+
+std::shared_ptr<server> server::create(loop& l, const server_options& options,
+                                       std::function<void(socket&)> on_secure_connection) {
+  auto s = std::make_shared<server>(private_tag{}, l, options);
+  s->role_->owner = s;
+  if (on_secure_connection) s->on<"secureConnection">(std::move(on_secure_connection));
+  return s;
+}
+
+std::shared_ptr<net::socket> server::make_socket(net::socket_options options) {
+  return socket::create(get_loop(), std::move(options), *role_);
+}
+
+std::shared_ptr<server> create_server(loop& l, const server_options& options,
+                                      std::function<void(socket&)> on_secure_connection) {
+  return server::create(l, options, std::move(on_secure_connection));
+}
+
+}  // namespace coronet::tls
