@@ -388,7 +388,13 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
       continue;
     }
     if (layer_ && layer_->has_pending()) {  // what the layer kept when we paused
-      layer_->on_resume();
+      // Paused with bytes still in the layer: read nothing more (a FIN now
+      // would bring `end` before them) until resume() wakes us.
+      if (paused_) {
+        co_await read_wakeup_;
+      } else {
+        layer_->on_resume();
+      }
       continue;
     }
     if (options_.onread) {
