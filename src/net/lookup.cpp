@@ -141,6 +141,10 @@ error_info lookup_error(int rc, const std::string& host) {
 }
 }  // namespace
 
+int connect_hints(int family, int hints) noexcept {
+  return family != 4 && family != 6 && hints == 0 ? AI_ADDRCONFIG : hints;
+}
+
 void resolve(loop& l, std::string host, int family, int hints,
              std::function<void(const error_info*, std::vector<resolved>)> done) {
   // The loop stays alive until the answer is delivered.

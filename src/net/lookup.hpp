@@ -22,4 +22,9 @@ using resolved = lookup_address;
 void resolve(loop& l, std::string host, int family, int hints,
              std::function<void(const error_info*, std::vector<resolved>)> done);
 
+// The getaddrinfo flags a connect asks with, as Node's net.connect: with no
+// family (neither 4 nor 6) and no hints of the caller's, AI_ADDRCONFIG, so
+// only the families the machine has an address for come back.
+int connect_hints(int family, int hints) noexcept;
+
 }  // namespace coronet::net::detail

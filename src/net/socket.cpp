@@ -274,7 +274,7 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   if (o.lookup) {
     o.lookup(host, o.family, std::move(done));
   } else {
-    detail::resolve(loop_, host, o.family, o.hints,
+    detail::resolve(loop_, host, o.family, detail::connect_hints(o.family, o.hints),
                     [done = std::move(done)](const error_info* err, std::vector<detail::resolved> found) {
                       done(err, std::move(found));
                     });

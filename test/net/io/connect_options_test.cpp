@@ -4,7 +4,13 @@
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
 
+#include "net/lookup.hpp"
 #include "net_test_util.hpp"
+
+#include <netdb.h>
+
+#include <memory>
+#include <optional>
 
 using namespace coronet;
 using namespace std::chrono_literals;
@@ -48,6 +54,46 @@ TEST_CASE("a custom lookup decides the address, and the lookup event reports it"
   CHECK(asked_host == "service.internal");
   CHECK(reported == "127.0.0.1");
   CHECK(connected);
+}
+
+TEST_CASE("destroy() during a lookup abandons it: the late answer connects nothing") {
+  loop l;
+  int connections = 0, connects = 0, closes = 0, errors = 0;
+  bool asked = false;
+  std::optional<deadline> late;
+  std::shared_ptr<net::socket> c;
+  auto srv = net::create_server(l, [&](net::socket&) { ++connections; });
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    net::connect_options o{.port = test::port_of(*srv), .host = "slow.internal"};
+    o.lookup = [&](std::string_view, int, net::lookup_callback done) {
+      asked = true;
+      l.post([&] { c->destroy(); });  // while the lookup is in flight
+      late.emplace(l, [&, done] {     // the answer comes after the socket is gone
+        done(nullptr, "127.0.0.1", 4);
+        l.post([&] { srv->close(); });
+      });
+      late->ref();
+      late->expires_after(std::chrono::milliseconds(20));
+    };
+    c = net::connect(l, o);
+    c->on<"connect">([&] { ++connects; });
+    c->on<"error">([&](const net::error_info&) { ++errors; });
+    c->on<"close">([&](bool) { ++closes; });
+  });
+  test::run_bounded(l);
+  CHECK(asked);
+  CHECK(connects == 0);
+  CHECK(connections == 0);
+  CHECK(errors == 0);
+  CHECK(closes == 1);
+  CHECK(c->destroyed());
+}
+
+TEST_CASE("a connect with no family asks getaddrinfo for AI_ADDRCONFIG, as Node does") {
+  CHECK(net::detail::connect_hints(0, 0) == AI_ADDRCONFIG);
+  CHECK(net::detail::connect_hints(4, 0) == 0);
+  CHECK(net::detail::connect_hints(6, 0) == 0);
+  CHECK(net::detail::connect_hints(0, AI_V4MAPPED) == AI_V4MAPPED);  // the caller's hints win
 }
 
 TEST_CASE("a failing custom lookup errors the socket with its error") {
