@@ -29,13 +29,7 @@ std::shared_ptr<secure_context> context_of(const connect_options& o) {
   if (defaults) {
     if (auto ctx = shared.lock()) return ctx;
   }
-  auto ctx = create_secure_context({.key = o.key,
-                                    .cert = o.cert,
-                                    .ca = o.ca,
-                                    .passphrase = o.passphrase,
-                                    .ciphers = o.ciphers,
-                                    .min_version = o.min_version,
-                                    .max_version = o.max_version});
+  auto ctx = create_secure_context(detail::context_options_of(o));
   if (defaults) shared = ctx;
   return ctx;
 }

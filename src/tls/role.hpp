@@ -14,6 +14,19 @@
 
 namespace coronet::tls::detail {
 
+// The context fields that connect_options and server_options share, for a
+// context made from them when the caller gave none.
+template <class Options>
+secure_context_options context_options_of(const Options& o) {
+  return {.key = o.key,
+          .cert = o.cert,
+          .ca = o.ca,
+          .passphrase = o.passphrase,
+          .ciphers = o.ciphers,
+          .min_version = o.min_version,
+          .max_version = o.max_version};
+}
+
 struct role {
   std::shared_ptr<secure_context> context;
   bool is_server = false;

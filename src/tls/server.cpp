@@ -16,13 +16,7 @@ net::server_options net_options(const server_options& o) {
 
 std::shared_ptr<secure_context> context_of(const server_options& o) {
   if (o.secure_context) return o.secure_context;
-  return create_secure_context({.key = o.key,
-                                .cert = o.cert,
-                                .ca = o.ca,
-                                .passphrase = o.passphrase,
-                                .ciphers = o.ciphers,
-                                .min_version = o.min_version,
-                                .max_version = o.max_version});
+  return create_secure_context(detail::context_options_of(o));
 }
 }  // namespace
 
