@@ -190,6 +190,9 @@ TEST_CASE("a core listener out of descriptors does not spin and serves again") {
   bool served = false;
   report r = flood(true, served);
   CHECK(r.cpu_seconds < 0.25 * r.wall_seconds);
-  CHECK(r.errors <= clients / 4);  // one per batch of arrivals, not one per retry
+  // At most one error per client that arrived at the limit: a listener that
+  // retried at once would count thousands in the window. How many arrivals
+  // come together depends on scheduling, so no tighter bound holds.
+  CHECK(r.errors <= clients);
   CHECK(served);
 }
