@@ -6,24 +6,31 @@
 # runs and the coverage edges (cov) it reached; exits non-zero if any target
 # finds a crash or a broken property.
 #
-#   FUZZ_SECONDS=60 scripts/fuzz.sh [build-dir]
+#   FUZZ_SECONDS=60 scripts/fuzz.sh [build-dir [meson setup options, e.g. -Dtls=disabled]]
 set -u
 cd "$(dirname "$0")/.."
 build=${1:-build-fuzz}
+shift $(($# > 0 ? 1 : 0))
 seconds=${FUZZ_SECONDS:-15}
 cxx=${CXX:-clang++-14}
-
-targets=()
-for f in fuzz/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 
 # Logs go inside the build directory (build*/ is ignored by git).
 mkdir -p "$build"
 if [ ! -f "$build/build.ninja" ]; then
   CXX=$cxx meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dcpp_args=-fno-sanitize=function \
-    -Dtests=false -Dsamples=false -Dbench=false >"$build/fuzz-setup.log" 2>&1 ||
+    -Dtests=false -Dsamples=false -Dbench=false "$@" >"$build/fuzz-setup.log" 2>&1 ||
     { echo "fuzz: meson setup failed, see $build/fuzz-setup.log"; exit 2; }
 fi
+
+# The targets are the ones the build defines (fuzz/meson.build), not every
+# fuzz_*.cpp: fuzz_tls_record exists only with -Dtls enabled.
+mapfile -t targets < <(meson introspect "$build" --targets | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and t["name"].startswith("fuzz_"):
+        print(t["name"])' | sort)
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: the build in $build defines no fuzz targets"; exit 2; }
 ninja -C "$build" "${targets[@]/#/fuzz/}" >"$build/fuzz-ninja.log" 2>&1 ||
   { echo "fuzz: build failed, see $build/fuzz-ninja.log"; exit 2; }
 
