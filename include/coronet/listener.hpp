@@ -18,6 +18,10 @@ struct listen_options {
   bool reuse_address = true;   // SO_REUSEADDR (TCP)
   bool reuse_port = false;     // SO_REUSEPORT: one listener per loop/thread
   bool ipv6_only = false;      // IPV6_V6ONLY; false: [::] takes IPv4 too
+  // A Unix socket's file (not an abstract name): permission bits added once
+  // it is bound, before it listens. Node's readableAll is 0444, writableAll
+  // 0222; connecting needs write permission.
+  unsigned add_file_permissions = 0;
 };
 
 class listener {
@@ -29,6 +33,9 @@ class listener {
 
   // Binds and listens. EADDRINUSE, EACCES, ENAMETOOLONG, ... in `ec`.
   static result<listener> listen(loop& l, const endpoint& at, listen_options options = {});
+  // Listens on a bound socket (open_bound_socket in <coronet/descriptor.hpp>,
+  // or one handed in) and adopts it; on failure the descriptor is closed.
+  static result<listener> listen_bound(loop& l, int fd, int backlog = 511);
   // Adopts a listening descriptor.
   static result<listener> adopt(loop& l, int fd);
 

@@ -49,8 +49,11 @@
 
 namespace coronet {
 
+class loop;
+
 namespace detail {
 class loop_impl;
+inline loop_impl& impl_of(loop& l) noexcept;  // the core's way in, defined in src/core/loop_impl.hpp
 }
 
 enum class backend_kind : std::uint8_t { uring, asio };
@@ -111,9 +114,16 @@ class loop {
   // The loop running on (or last created on) this thread, or null.
   static loop* current() noexcept;
 
-  detail::loop_impl& impl() noexcept { return *impl_; }
+  // Registers an object above the core (a node:net socket or server, a name
+  // lookup) that must end itself when the loop is destroyed: `end(owner)`
+  // runs on the loop thread at the start of the drain (step 1 above) if
+  // `owner` still lives.
+  using drain_fn = void (*)(void* owner) noexcept;
+  void on_drain(std::weak_ptr<void> owner, drain_fn end);
 
  private:
+  friend detail::loop_impl& detail::impl_of(loop& l) noexcept;
+
   std::unique_ptr<detail::loop_impl> impl_;
 };
 

@@ -81,6 +81,19 @@ class stream_socket {
 
   std::error_code set_no_delay(bool on) noexcept;
   std::error_code set_keep_alive(bool on, std::chrono::seconds initial_delay = {}) noexcept;
+  // TCP_KEEPINTVL and TCP_KEEPCNT; a zero leaves the system's value.
+  std::error_code set_keep_alive_probes(std::chrono::seconds interval, int count) noexcept;
+  // IP_TOS, or IPV6_TCLASS on IPv6 (and IP_TOS too, for a dual-stack
+  // socket talking to an IPv4 peer).
+  std::error_code set_type_of_service(int tos) noexcept;
+  result<int> type_of_service() const noexcept;
+
+  // Binds before connect (a local address or port to connect from).
+  std::error_code bind(const endpoint& at) noexcept;
+  // Hands the kernel what it takes now, without waiting: the count, 0 when
+  // its buffer is full. For a last flush outside any coroutine (a socket
+  // being destroyed with bytes queued); coroutines use write_all.
+  result<std::size_t> try_write(const_buffer bytes) noexcept;
 
   // A referenced socket's pending operations keep loop::run() going.
   void ref() noexcept;

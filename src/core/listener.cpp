@@ -1,3 +1,4 @@
+#include <coronet/descriptor.hpp>
 #include <coronet/error.hpp>
 #include <coronet/listener.hpp>
 #include <coronet/loop.hpp>
@@ -7,9 +8,11 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 namespace coronet {
 
@@ -30,10 +33,27 @@ std::error_code prepare(int fd, const endpoint& at, const listen_options& o) {
   if (o.reuse_port)
     if (auto ec = set_flag(fd, SOL_SOCKET, SO_REUSEPORT, true)) return ec;
   if (::bind(fd, at.data(), at.size()) < 0) return errno_code(errno);
-  if (::listen(fd, o.backlog) < 0) return errno_code(errno);
+  if (at.is_unix() && !at.is_abstract() && o.add_file_permissions != 0) {
+    // After bind, the file exists; who may connect is whoever may write it.
+    const std::string path = at.address();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return errno_code(errno);
+    if (::chmod(path.c_str(), st.st_mode | o.add_file_permissions) < 0) return errno_code(errno);
+  }
   return {};
 }
 }  // namespace
+
+result<int> open_bound_socket(const endpoint& at, const listen_options& options) {
+  if (at.empty()) return {errno_code(EINVAL), -1};
+  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {errno_code(errno), -1};
+  if (auto ec = prepare(fd, at, options)) {
+    ::close(fd);
+    return {ec, -1};
+  }
+  return {{}, fd};
+}
 
 listener::listener(listener&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
 
@@ -46,16 +66,21 @@ listener& listener::operator=(listener&& other) noexcept {
 }
 
 result<listener> listener::listen(loop& l, const endpoint& at, listen_options options) {
-  if (at.empty()) return {errno_code(EINVAL), {}};
-  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return {errno_code(errno), {}};
-  if (auto ec = prepare(fd, at, options)) {
+  auto bound = open_bound_socket(at, options);
+  if (!bound) return {bound.ec, {}};
+  return listen_bound(l, bound.value, options.backlog);
+}
+
+result<listener> listener::listen_bound(loop& l, int fd, int backlog) {
+  if (::listen(fd, backlog) < 0) {
+    const int err = errno;
     ::close(fd);
-    return {ec, {}};
+    return {errno_code(err), {}};
   }
+  detail::set_nonblocking(fd);
   listener out;
-  l.impl().reserve_spare_fd();
-  out.handle_ = l.impl().io().attach(fd);
+  detail::impl_of(l).reserve_spare_fd();
+  out.handle_ = detail::impl_of(l).io().attach(fd);
   return {{}, std::move(out)};
 }
 
@@ -65,9 +90,9 @@ result<listener> listener::adopt(loop& l, int fd) {
   if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) < 0) return {errno_code(errno), {}};
   if (!accepting) return {errno_code(EINVAL), {}};
   detail::set_nonblocking(fd);
-  l.impl().reserve_spare_fd();
+  detail::impl_of(l).reserve_spare_fd();
   listener out;
-  out.handle_ = l.impl().io().attach(fd);
+  out.handle_ = detail::impl_of(l).io().attach(fd);
   return {{}, std::move(out)};
 }
 

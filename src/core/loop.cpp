@@ -116,6 +116,7 @@ bool loop::run_once() {
 }
 void loop::stop() noexcept { impl_->stop(); }
 void loop::post(std::function<void()> fn) { impl_->post(std::move(fn)); }
+void loop::on_drain(std::weak_ptr<void> owner, drain_fn end) { impl_->on_drain(std::move(owner), end); }
 backend_kind loop::backend() const noexcept { return impl_->io().kind(); }
 std::chrono::steady_clock::time_point loop::now() const noexcept { return impl_->now(); }
 void loop::set_exception_handler(std::function<void(std::exception_ptr)> h) {
@@ -124,7 +125,7 @@ void loop::set_exception_handler(std::function<void(std::exception_ptr)> h) {
 void loop::report_exception(std::exception_ptr e) noexcept { impl_->report_exception(e); }
 loop* loop::current() noexcept { return current_loop; }
 
-void detail::schedule(loop& l, std::coroutine_handle<> h) { l.impl().schedule(h); }
+void detail::schedule(loop& l, std::coroutine_handle<> h) { detail::impl_of(l).schedule(h); }
 
 namespace detail {
 
@@ -371,9 +372,13 @@ void loop_impl::run_inbox() {
   }
 }
 
-void loop_impl::defer(io_op* op) noexcept { ready_.push(op); }
-
-void loop_impl::cancel_deferred(io_op* op) noexcept { ready_.remove(op); }
+void loop_impl::defer(io_op* op) noexcept {
+  op->run = [](completion* c) noexcept {
+    auto* done = static_cast<io_op*>(c);
+    done->on_complete(done);
+  };
+  ready_.push(op);
+}
 
 void loop_impl::schedule(std::coroutine_handle<> h) { scheduled_.push_back(h); }
 
@@ -383,11 +388,11 @@ void loop_impl::run_ready() noexcept {
   // popped from the live queue one at a time, so a completion may still take
   // a later one out (cancel_deferred).
   std::size_t n = 0;
-  for (io_op* p = ready_.head; p; p = p->next) ++n;
+  for (completion* c = ready_.head; c; c = c->next) ++n;
   while (n-- > 0) {
-    io_op* op = ready_.pop();
-    if (!op) break;
-    op->on_complete(op);
+    completion* c = ready_.pop();
+    if (!c) break;
+    c->run(c);
   }
   if (!scheduled_.empty()) {
     auto starting = std::move(scheduled_);

@@ -36,13 +36,17 @@ class loop_impl {
   // Registers something above the core (a node:net socket or server, a name
   // lookup) that must end itself when the loop is destroyed: `end(owner)`
   // runs on the loop thread at the start of the drain if `owner` still lives.
-  using drain_fn = void (*)(void* owner) noexcept;
+  using drain_fn = loop::drain_fn;
   void on_drain(std::weak_ptr<void> owner, drain_fn end);
   void post(std::function<void()> fn);
   void report_exception(std::exception_ptr e) noexcept;
   void set_exception_handler(std::function<void(std::exception_ptr)> h) { on_exception_ = std::move(h); }
 
   clock::time_point now() const noexcept { return now_; }
+  // Backends call it when a wait for events returns, before running what
+  // completed: code those completions resume arms timers from now(), and
+  // the time from before the wait would make them fire early.
+  void refresh_now() noexcept { now_ = clock::now(); }
   bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_; }
 
   // Reference count: what keeps run() going.
@@ -50,10 +54,12 @@ class loop_impl {
   void drop_ref(int n = 1) noexcept { refs_ -= n; }
   long refs() const noexcept { return refs_; }
 
+  // Runs `c` in the next turn.
+  void defer(completion* c) noexcept { ready_.push(c); }
   // Completes `op` (calls on_complete) in the next turn.
   void defer(io_op* op) noexcept;
-  // Takes a deferred op back out of the ready queue (its owner is going away).
-  void cancel_deferred(io_op* op) noexcept;
+  // Takes a deferred entry back out of the ready queue (its owner is going away).
+  void cancel_deferred(completion* c) noexcept { ready_.remove(c); }
   // Resumes a coroutine in the next turn (spawn).
   void schedule(std::coroutine_handle<> h);
   // Inline completions are allowed a few times per turn so one busy
@@ -105,8 +111,8 @@ class loop_impl {
   clock::time_point now_;
   long refs_ = 0;
   int inline_budget_ = 0;
-  long pending_ops_ = 0;
-  int spare_fd_ = -1;           // see shed_waiting_connections        // every pending op, referenced or not
+  long pending_ops_ = 0;        // every pending op, referenced or not
+  int spare_fd_ = -1;           // see shed_waiting_connections
   bool draining_ = false;
   io_handle* live_ = nullptr;   // every handle not yet deleted
   struct drain_entry {
@@ -116,7 +122,7 @@ class loop_impl {
   std::vector<drain_entry> drain_hooks_;
   std::size_t drain_hooks_compact_at_ = 64;
 
-  op_fifo ready_;  // completions to deliver in the next turn
+  completion_fifo ready_;  // what runs in the next turn
   std::vector<std::coroutine_handle<>> scheduled_;
   std::vector<timer_node*> heap_;
   std::uint64_t timer_seq_ = 0;
@@ -130,7 +136,8 @@ class loop_impl {
   std::function<void(std::exception_ptr)> on_exception_;
 };
 
-inline loop_impl& impl_of(loop& l) noexcept { return l.impl(); }
+// The loop's state, for the core and the backends (loop::impl_ is private).
+inline loop_impl& impl_of(loop& l) noexcept { return *l.impl_; }
 
 // Null-safe for handles orphaned by a destroyed loop: closing one deletes it.
 void close_handle(io_handle* h) noexcept;

@@ -1,36 +1,42 @@
-// op_fifo: an intrusive FIFO of io_ops, linked through io_op::next. Used for
-// the loop's ready queue and a backend's waiting operations; allocates nothing.
+// intrusive_fifo: a FIFO linked through completion::next, allocating nothing.
+// The loop's ready queue holds completions; a backend's waiting operations
+// are io_ops (an io_op is a completion).
 #pragma once
 
+#include <coronet/completion.hpp>
 #include <coronet/detail/io_op.hpp>
 
 namespace coronet::detail {
 
-// A FIFO of waiting ops, linked through io_op::next.
-struct op_fifo {
-  io_op* head = nullptr;
-  io_op* tail = nullptr;
+template <class T>
+struct intrusive_fifo {
+  T* head = nullptr;
+  T* tail = nullptr;
+
+  static T* next_of(T* p) noexcept { return static_cast<T*>(p->next); }
 
   bool empty() const noexcept { return head == nullptr; }
-  void push(io_op* op) noexcept {
+  void push(T* op) noexcept {
     op->next = nullptr;
-    (tail ? tail->next : head) = op;
+    if (tail) tail->next = op;
+    else head = op;
     tail = op;
   }
-  io_op* pop() noexcept {
-    io_op* op = head;
+  T* pop() noexcept {
+    T* op = head;
     if (op) {
-      head = op->next;
+      head = next_of(op);
       if (!head) tail = nullptr;
       op->next = nullptr;
     }
     return op;
   }
-  bool remove(io_op* op) noexcept {
-    io_op* prev = nullptr;
-    for (io_op* p = head; p; prev = p, p = p->next) {
+  bool remove(T* op) noexcept {
+    T* prev = nullptr;
+    for (T* p = head; p; prev = p, p = next_of(p)) {
       if (p != op) continue;
-      (prev ? prev->next : head) = p->next;
+      if (prev) prev->next = p->next;
+      else head = next_of(p);
       if (tail == p) tail = prev;
       p->next = nullptr;
       return true;
@@ -38,5 +44,8 @@ struct op_fifo {
     return false;
   }
 };
+
+using op_fifo = intrusive_fifo<io_op>;
+using completion_fifo = intrusive_fifo<completion>;
 
 }  // namespace coronet::detail

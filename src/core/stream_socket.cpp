@@ -16,7 +16,7 @@ namespace coronet {
 
 stream_socket::stream_socket(loop& l, int fd) {
   detail::set_nonblocking(fd);
-  handle_ = l.impl().io().attach(fd);
+  handle_ = detail::impl_of(l).io().attach(fd);
 }
 
 stream_socket::stream_socket(stream_socket&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
@@ -38,7 +38,7 @@ stream_socket stream_socket::adopt_handle(detail::io_handle* h) noexcept {
 result<stream_socket> stream_socket::open(loop& l, int family) {
   int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return {errno_code(errno), {}};
-  return {{}, adopt_handle(l.impl().io().attach(fd))};
+  return {{}, adopt_handle(detail::impl_of(l).io().attach(fd))};
 }
 
 void stream_socket::close() noexcept {

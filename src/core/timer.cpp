@@ -23,7 +23,7 @@ sleep_awaitable::sleep_awaitable(loop& l, std::chrono::nanoseconds d, std::stop_
 }
 
 bool sleep_awaitable::await_suspend(std::coroutine_handle<> h) noexcept {
-  auto& impl = loop_.impl();
+  auto& impl = detail::impl_of(loop_);
   if (stop_token_.stop_requested()) {
     op_.res = -ECANCELED;
     return false;
@@ -54,7 +54,7 @@ void sleep_awaitable::drained(detail::timer_node* node) noexcept {
   // Out of the heap already; the waiter resumes in the drain's next turn.
   auto* self = static_cast<sleep_awaitable*>(node->owner);
   self->op_.res = -ECANCELED;
-  self->loop_.impl().defer(&self->op_);
+  detail::impl_of(self->loop_).defer(&self->op_);
 }
 
 void sleep_awaitable::completed(detail::io_op* op) noexcept {
@@ -66,13 +66,13 @@ void sleep_awaitable::completed(detail::io_op* op) noexcept {
 void sleep_awaitable::cancel(detail::io_op* op) noexcept {
   auto* self = static_cast<sleep_awaitable*>(op->owner);
   if (self->node_.heap_index == detail::timer_node::not_queued) return;  // already fired
-  auto& impl = self->loop_.impl();
+  auto& impl = detail::impl_of(self->loop_);
   impl.timer_remove(&self->node_);
   // Keep run() going until the cancelled sleeper has resumed.
   impl.add_ref();
   self->op_.on_complete = [](detail::io_op* o) noexcept {
     auto* s = static_cast<sleep_awaitable*>(o->owner);
-    s->loop_.impl().drop_ref();
+    detail::impl_of(s->loop_).drop_ref();
     completed(o);
   };
   self->op_.res = -ECANCELED;
@@ -90,7 +90,7 @@ deadline::deadline(loop& l, std::function<void()> on_expire) : loop_(l), on_expi
 deadline::~deadline() { cancel(); }
 
 void deadline::expires_after(std::chrono::nanoseconds d) noexcept {
-  auto& impl = loop_.impl();
+  auto& impl = detail::impl_of(loop_);
   due_ = impl.now() + std::max(d, std::chrono::nanoseconds::zero());
   armed_ = true;
   // The common case, pushing the deadline later, leaves the heap alone: the
@@ -104,15 +104,15 @@ void deadline::expires_after(std::chrono::nanoseconds d) noexcept {
 void deadline::cancel() noexcept {
   armed_ = false;
   // Not queued: leave the loop alone (a destroyed loop dequeued every timer).
-  if (node_.heap_index != detail::timer_node::not_queued) loop_.impl().timer_remove(&node_);
+  if (node_.heap_index != detail::timer_node::not_queued) detail::impl_of(loop_).timer_remove(&node_);
 }
 
-void deadline::ref() noexcept { loop_.impl().timer_set_ref(&node_, true); }
-void deadline::unref() noexcept { loop_.impl().timer_set_ref(&node_, false); }
+void deadline::ref() noexcept { detail::impl_of(loop_).timer_set_ref(&node_, true); }
+void deadline::unref() noexcept { detail::impl_of(loop_).timer_set_ref(&node_, false); }
 
 void deadline::fired(detail::timer_node* node) noexcept {
   auto* self = static_cast<deadline*>(node->owner);
-  auto& impl = self->loop_.impl();
+  auto& impl = detail::impl_of(self->loop_);
   if (!self->armed_) return;
   if (self->due_ > impl.now()) {
     self->node_.expiry = self->due_;

@@ -1,3 +1,4 @@
+#include <coronet/descriptor.hpp>
 #include <coronet/endpoint.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/address/is_ip.hpp>
@@ -5,13 +6,8 @@
 #include <coronet/net/error_info.hpp>
 #include <coronet/net/errors.hpp>
 
-#include "net/address/family_name.hpp"
+#include "address/family_name.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <system_error>
 
 namespace coronet::net {
@@ -43,20 +39,9 @@ bound_socket::bound_socket(bound_socket_options o) {
       throw error(errc::ERR_INVALID_ARG_VALUE, "The argument 'options.host' must be a numeric IP address. Received '" + host + "'");
     at = endpoint::ip(host, static_cast<std::uint16_t>(o.port));
   }
-  fd_ = ::socket(at->family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw_bind_error(errno, at->to_string());
-  int one = 1;
-  if (at->family() == AF_INET6) {
-    int v6only = o.ipv6_only;
-    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-  }
-  if (at->is_ip()) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (o.reuse_port) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::bind(fd_, at->data(), at->size()) < 0) {
-    int err = errno;
-    ::close(std::exchange(fd_, -1));
-    throw_bind_error(err, at->to_string());
-  }
+  auto bound = open_bound_socket(*at, {.reuse_address = true, .reuse_port = o.reuse_port, .ipv6_only = o.ipv6_only});
+  if (!bound) throw_bind_error(bound.ec.value(), at->to_string());
+  fd_ = bound.value;
   path_ = o.path;
 }
 
@@ -72,11 +57,9 @@ server_address bound_socket::address() const {
   check_owned();
   if (fd_ < 0) return {};
   if (is_pipe()) return path_;
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return {};
-  auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-  return address_info{e.address(), family_name(e.family()), e.port()};
+  auto e = bound_endpoint(fd_);
+  if (!e) return {};
+  return address_info{e->address(), family_name(e->family()), e->port()};
 }
 
 int bound_socket::fd() const {
@@ -87,8 +70,8 @@ int bound_socket::fd() const {
 void bound_socket::close() {
   check_owned();
   if (fd_ < 0) return;
-  ::close(std::exchange(fd_, -1));
-  if (is_pipe() && path_.front() != '\0') ::unlink(path_.c_str());
+  close_descriptor(std::exchange(fd_, -1));
+  if (is_pipe()) remove_socket_file(path_);
 }
 
 int bound_socket::adopt() {

@@ -111,8 +111,8 @@ void connect_race::start_next() {
     if (const int local_port = socket_.extras_.local_port; local_port != 0) {
       // localPort without localAddress: bind each attempt to its family's any address, as Node does.
       auto local = endpoint::any(to->family(), static_cast<std::uint16_t>(local_port));
-      if (::bind(opened->native_handle(), local.data(), local.size()) < 0) {
-        attempt_failed(index, error_info::system(errno_code(errno), "bind", local.address(), local_port));
+      if (auto ec = opened->bind(local)) {
+        attempt_failed(index, error_info::system(ec, "bind", local.address(), local_port));
         continue;
       }
     }

@@ -1,6 +1,5 @@
 #include "lookup.hpp"
 
-#include "core/loop_impl.hpp"
 
 #include <coronet/error.hpp>
 #include <coronet/keep_alive.hpp>
@@ -152,7 +151,7 @@ void resolve(loop& l, std::string host, int family, int hints,
   state->target = &l;
   state->done = std::move(done);
   state->hold = keep_alive(l);
-  l.impl().on_drain(state, [](void* p) noexcept {
+  l.on_drain(state, [](void* p) noexcept {
     auto* s = static_cast<pending_lookup*>(p);
     {
       std::lock_guard lock(s->mutex);

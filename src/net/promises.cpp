@@ -4,7 +4,7 @@ namespace coronet::net::promises {
 
 namespace {
 // Turns a cross-thread stop request into a wake-up on the loop.
-std::function<void()> wake_on_stop(loop& l, const std::shared_ptr<bool>& alive, coronet::detail::wakeup& w) {
+std::function<void()> wake_on_stop(loop& l, const std::shared_ptr<bool>& alive, notifier& w) {
   return [&l, alive, &w] {
     l.post([alive, &w] {
       if (*alive) w.notify();
@@ -27,7 +27,7 @@ std::exception_ptr capture(F fn) {
 task<outcome<std::shared_ptr<socket>>> connect_task(loop& l, std::unique_ptr<connect_options> options,
                                                     std::stop_token stop) {
   auto s = socket::create(l, {.signal = stop});
-  coronet::detail::wakeup woken(l);
+  notifier woken(l);
   bool done = false;
   std::optional<error_info> failed;
   auto on_connect = s->once<"connect">([&] {
@@ -52,7 +52,7 @@ task<outcome<std::shared_ptr<socket>>> connect_task(loop& l, std::unique_ptr<con
 }
 
 task<std::optional<error_info>> listen_task(server& srv, std::unique_ptr<server_listen_options> options) {
-  coronet::detail::wakeup woken(srv.get_loop());
+  notifier woken(srv.get_loop());
   // A stop request on options.signal closes the server (Node's listen
   // signal) and rejects this promise with an AbortError.
   const std::stop_token signal = options->signal;
@@ -83,7 +83,7 @@ task<std::optional<error_info>> listen_task(server& srv, std::unique_ptr<server_
 }
 
 task<std::optional<error_info>> write_task(socket& s, std::unique_ptr<std::string> data) {
-  coronet::detail::wakeup woken(s.get_loop());
+  notifier woken(s.get_loop());
   bool done = false;
   std::optional<error_info> failed;
   auto keep = s.shared_from_this();

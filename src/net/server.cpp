@@ -1,3 +1,4 @@
+#include <coronet/descriptor.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
@@ -6,13 +7,10 @@
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
-#include "core/loop_impl.hpp"
 #include "lookup.hpp"
-#include "net/address/family_name.hpp"
+#include "address/family_name.hpp"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +18,11 @@
 namespace coronet::net {
 
 namespace {
+// Node's readableAll / writableAll on a Unix socket's file.
+unsigned file_permissions(const server_listen_options& o) {
+  return (o.readable_all ? 0444u : 0u) | (o.writable_all ? 0222u : 0u);
+}
+
 // Node's uvExceptionWithHostPort: "listen EADDRINUSE: address already in use 127.0.0.1:80".
 error_info listen_error(std::error_code ec, std::string_view address, std::optional<int> port) {
   error_info e = error_info::system(ec, "listen", address, port);
@@ -204,7 +207,7 @@ void server::listen_now(const server_listen_options& o) {
 void server::bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text) {
   auto made = listener::listen(loop_, at,
                                {.backlog = o.backlog, .reuse_address = true, .reuse_port = o.reuse_port,
-                                .ipv6_only = o.ipv6_only});
+                                .ipv6_only = o.ipv6_only, .add_file_permissions = file_permissions(o)});
   if (!made) {
     fail_listen(listen_error(made.ec, host_text, at.is_unix() ? std::nullopt : std::optional<int>(at.port())));
     return;
@@ -213,27 +216,14 @@ void server::bind_and_listen(const endpoint& at, const server_listen_options& o,
   if (at.is_unix()) {
     pipe_name_ = host_text;
     if (!at.is_abstract()) unix_path_ = host_text;
-    if (!at.is_abstract() && (o.readable_all || o.writable_all)) {
-      mode_t add = (o.readable_all ? (S_IRUSR | S_IRGRP | S_IROTH) : 0) | (o.writable_all ? (S_IWUSR | S_IWGRP | S_IWOTH) : 0);
-      struct stat st {};
-      if (::stat(unix_path_.c_str(), &st) == 0) ::chmod(unix_path_.c_str(), st.st_mode | add);
-    }
   }
   start_listening();
 }
 
 void server::listen_adopted(bound_socket& bound, const server_listen_options& o) {
   const std::string path = bound.path();
-  int fd = bound.adopt();
-  if (::listen(fd, o.backlog) < 0) {
-    int err = errno;
-    ::close(fd);
-    fail_listen(listen_error(errno_code(err), path, std::nullopt));
-    return;
-  }
-  auto adopted = listener::adopt(loop_, fd);
+  auto adopted = listener::listen_bound(loop_, bound.adopt(), o.backlog);
   if (!adopted) {
-    ::close(fd);
     fail_listen(listen_error(adopted.ec, path, std::nullopt));
     return;
   }
@@ -253,7 +243,7 @@ void server::start_listening() {
   self_ = shared_from_this();
   // A loop destroyed while we listen closes us first (loop.hpp): the Unix
   // path is removed and `close` is emitted inside the loop's final drain.
-  loop_.impl().on_drain(self_, [](void* p) noexcept {
+  loop_.on_drain(self_, [](void* p) noexcept {
     auto* self = static_cast<server*>(p);
     if (self->listening_) self->close();
   });
@@ -349,7 +339,7 @@ server& server::close(std::function<void(const error_info*)> on_close) {
     listening_ = false;
     ++generation_;
     listener_.close();  // the pending accept ends with ECANCELED
-    if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
+    remove_socket_file(unix_path_);
     unix_path_.clear();
   }
   signal_watch_.reset();

@@ -1,4 +1,5 @@
 // net::socket: lifecycle, reading, connecting. Writing is in socket_write.cpp.
+#include <coronet/descriptor.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/address/block_list.hpp>
 #include <coronet/net/bound_socket.hpp>
@@ -7,16 +8,13 @@
 #include <coronet/net/socket.hpp>
 #include <coronet/spawn.hpp>
 
-#include "core/loop_impl.hpp"
 #include "happy_eyeballs.hpp"
-#include "net/address/family_name.hpp"
+#include "address/family_name.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -29,19 +27,13 @@ using detail::family_name;
 // type name in the message is libuv's guess (uv_guess_handle).
 void validate_fd(int fd) {
   if (fd < 0) throw detail::out_of_range("options.fd", ">= 0 && <= 2147483647", fd);
-  struct stat st {};
   const char* type = "UNKNOWN";
-  if (::fstat(fd, &st) == 0) {
-    if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) type = "FILE";
-    if (S_ISSOCK(st.st_mode)) {
-      int kind = 0, family = 0;
-      socklen_t len = sizeof kind;
-      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &kind, &len);
-      len = sizeof family;
-      ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
-      if (kind == SOCK_STREAM && (family == AF_INET || family == AF_INET6 || family == AF_UNIX)) return;
-      type = kind == SOCK_DGRAM && family != AF_UNIX ? "UDP" : "UNKNOWN";
-    }
+  switch (guess_descriptor(fd)) {
+    case descriptor_kind::tcp:
+    case descriptor_kind::unix_stream: return;
+    case descriptor_kind::file: type = "FILE"; break;
+    case descriptor_kind::udp: type = "UDP"; break;
+    case descriptor_kind::unknown: break;
   }
   throw error(errc::ERR_INVALID_FD_TYPE, std::string("Unsupported fd type: ") + type);
 }
@@ -60,18 +52,16 @@ address_info info_of(const endpoint& e) {
 }  // namespace
 
 socket::socket(private_tag, loop& l, socket_options options)
-    : loop_(l), options_(std::move(options)), read_wakeup_(l), write_wakeup_(l) {
+    : loop_(l), options_(std::move(options)), read_wakeup_(l), write_wakeup_(l), close_call_(l, &emit_close, this) {
   // Node's new Socket() is readable and writable, so its readyState is "open".
   readable_ = writable_ = true;
-  close_op_.owner = this;
-  close_op_.on_complete = &emit_close;
   set_unhandled_error_handler([this](const error_info& e) {
     loop_.report_exception(std::make_exception_ptr(std::system_error(e.ec, e.message)));
   });
 }
 
 socket::~socket() {
-  if (bound_fd_ >= 0) ::close(bound_fd_);  // adopted but never connected
+  close_descriptor(bound_fd_);  // adopted but never connected (-1: nothing)
 }
 
 std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
@@ -82,7 +72,7 @@ std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
 void socket::created() {
   // A loop destroyed while we are open closes us in its final drain
   // (loop.hpp): `close` is emitted, no `error`, and the tasks that hold us end.
-  loop_.impl().on_drain(shared_from_this(), [](void* p) noexcept {
+  loop_.on_drain(shared_from_this(), [](void* p) noexcept {
     auto* self = static_cast<socket*>(p);
     if (!self->destroyed_ && (self->state_ == state::open || self->state_ == state::connecting)) self->destroy();
   });
@@ -304,7 +294,7 @@ void socket::start_connect(const endpoint& to, std::string address_text, int por
                      ? result<endpoint>{{}, endpoint::any(to.family(), static_cast<std::uint16_t>(extras_.local_port))}
                      : endpoint::ip(extras_.local_address, static_cast<std::uint16_t>(extras_.local_port));
     std::error_code ec = local.ec;
-    if (!ec && ::bind(io_.native_handle(), local->data(), local->size()) < 0) ec = errno_code(errno);
+    if (!ec) ec = io_.bind(*local);
     if (ec) {
       fail_connect(error_info::system(ec, "bind", extras_.local_address, extras_.local_port));
       return;
@@ -586,11 +576,11 @@ void socket::schedule_close() noexcept {
   if (closing_self_) return;
   // Keep ourselves alive until `close` has been emitted in the next turn.
   closing_self_ = shared_from_this();
-  loop_.impl().defer(&close_op_);
+  close_call_.schedule();
 }
 
-void socket::emit_close(coronet::detail::io_op* op) noexcept {
-  auto* self = static_cast<socket*>(op->owner);
+void socket::emit_close(void* arg) noexcept {
+  auto* self = static_cast<socket*>(arg);
   auto keep = std::move(self->closing_self_);
   self->state_ = state::closed;
   self->hold_.reset();

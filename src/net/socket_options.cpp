@@ -7,11 +7,6 @@
 
 #include "messages.hpp"
 
-#include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <charconv>
 #include <cmath>
 
@@ -27,11 +22,6 @@ std::string js_number(double v) {
   return std::string(buf, end);
 }
 
-bool is_ipv6_socket(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  return ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && ss.ss_family == AF_INET6;
-}
 }  // namespace
 
 // ---- timeout ---------------------------------------------------------------
@@ -86,13 +76,8 @@ socket& socket::set_type_of_service(int tos) {
 
 int socket::get_type_of_service() const {
   if (state_ != state::open || is_unix_) return type_of_service_.value_or(0);
-  const int fd = io_.native_handle();
-  int tos = 0;
-  socklen_t len = sizeof tos;
-  const bool v6 = is_ipv6_socket(fd);
-  if (::getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TCLASS : IP_TOS, &tos, &len) < 0)
-    return type_of_service_.value_or(0);
-  return tos;
+  const auto tos = io_.type_of_service();
+  return tos ? tos.value : type_of_service_.value_or(0);
 }
 
 // Applies what was asked for before (or since) the connection: keep-alive
@@ -100,26 +85,12 @@ int socket::get_type_of_service() const {
 // the type of service. Failures are ignored, as Node ignores them.
 void socket::apply_socket_options() {
   if (!io_.is_open() || is_unix_) return;
-  const int fd = io_.native_handle();
   if (keep_alive_) {
     const auto& k = *keep_alive_;
     io_.set_keep_alive(k.enable, std::chrono::seconds(k.initial_delay / 1000));
-    if (k.enable) {
-      const int interval = static_cast<int>(k.interval / 1000), count = static_cast<int>(k.count);
-      if (interval > 0) ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-      if (count > 0) ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
-    }
+    if (k.enable) io_.set_keep_alive_probes(std::chrono::seconds(k.interval / 1000), static_cast<int>(k.count));
   }
-  if (type_of_service_) {
-    const int tos = *type_of_service_;
-    if (is_ipv6_socket(fd)) {
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
-      // A dual-stack socket talking to an IPv4 peer uses IP_TOS; set both.
-      ::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
-    } else {
-      ::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
-    }
-  }
+  if (type_of_service_) io_.set_type_of_service(*type_of_service_);
 }
 
 }  // namespace coronet::net

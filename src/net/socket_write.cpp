@@ -9,8 +9,6 @@
 #include <coronet/net/socket.hpp>
 #include <coronet/codec/string_encoder.hpp>
 
-#include <sys/socket.h>
-
 #include <utility>
 
 namespace coronet::net {
@@ -177,15 +175,14 @@ void socket::fail_writes() {
 // would have had, in one non-blocking send of the queue. What it takes
 // succeeded; the write it cuts (or could not start) is Node's write in
 // libuv's hands, cancelled; fail_writes() tells them apart.
-// TRICKY: a system call of net/'s own, until stream_socket has a try_write.
 void socket::flush_before_destroy() noexcept {
   if (state_ != state::open || !in_flight_.empty() || pending_.empty() || !io_.is_open()) return;
-  const ssize_t n = ::send(io_.native_handle(), pending_.data(), pending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  const auto sent = io_.try_write(std::as_bytes(std::span(pending_)));
   in_flight_.swap(pending_);
   pending_.clear();
   in_flight_callbacks_.swap(pending_callbacks_);
   pending_callbacks_.clear();
-  in_flight_sent_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+  in_flight_sent_ = sent.value;  // 0 on an error: nothing was taken
   bytes_written_ += in_flight_sent_;
 }
 

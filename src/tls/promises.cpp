@@ -1,13 +1,13 @@
 #include <coronet/tls/promises.hpp>
 
-#include <coronet/detail/wakeup.hpp>
+#include <coronet/notifier.hpp>
 #include <coronet/net/errors.hpp>
 
 namespace coronet::tls::promises {
 
 namespace {
 task<net::promises::outcome<std::shared_ptr<socket>>> connect_task(loop& l, std::unique_ptr<connect_options> options) {
-  coronet::detail::wakeup woken(l);
+  notifier woken(l);
   bool done = false;
   std::optional<net::error_info> failed;
   // connect() throws for bad arguments (as Node does) before any event.

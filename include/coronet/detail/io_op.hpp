@@ -3,6 +3,8 @@
 // never touch it.
 #pragma once
 
+#include <coronet/completion.hpp>
+
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -22,7 +24,8 @@ enum class op_kind : std::uint8_t {
   timer,    // no backend involvement; res: 0
 };
 
-struct io_op {
+// An io_op is a completion: the loop queues it to deliver its result.
+struct io_op : completion {
   using complete_fn = void (*)(io_op*) noexcept;
   using cancel_fn = void (*)(io_op*) noexcept;
 
@@ -46,7 +49,6 @@ struct io_op {
   const sockaddr* addr = nullptr;
   socklen_t addrlen = 0;
 
-  io_op* next = nullptr;  // intrusive link for the loop's and backends' queues
   void* owner = nullptr;  // the awaitable that embeds this op
 };
 

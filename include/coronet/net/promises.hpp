@@ -13,7 +13,7 @@
 // (code "ABORT_ERR"), the waits with an empty result.
 #pragma once
 
-#include <coronet/detail/wakeup.hpp>
+#include <coronet/notifier.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/task.hpp>
@@ -105,7 +105,7 @@ using event_args = decltype(detail::args_for<Name>(static_cast<const Emitter*>(n
 // `stop` is requested first.
 template <fixed_string Name, class Emitter>
 task<std::optional<event_args<Name, Emitter>>> once(Emitter& e, std::stop_token stop = {}) {
-  coronet::detail::wakeup woken(e.get_loop());
+  notifier woken(e.get_loop());
   std::optional<event_args<Name, Emitter>> got;
   auto id = e.template once<Name>([&](const auto&... args) {
     got.emplace(detail::kept<std::remove_cvref_t<decltype(args)>>::keep(args)...);
@@ -137,7 +137,7 @@ class connection_stream {
   std::stop_token stop_;
   std::deque<std::shared_ptr<socket>> ready_;
   bool closed_ = false;
-  coronet::detail::wakeup woken_;
+  notifier woken_;
   listener_id on_connection_, on_close_;
   std::optional<std::stop_callback<std::function<void()>>> on_stop_;
   detail::stop_relay relay_;
@@ -162,7 +162,7 @@ class chunk_stream {
   std::deque<std::string> ready_;
   bool ended_ = false;
   std::optional<error_info> error_;
-  coronet::detail::wakeup woken_;
+  notifier woken_;
   listener_id on_data_, on_end_, on_error_, on_close_;
   std::optional<std::stop_callback<std::function<void()>>> on_stop_;
   detail::stop_relay relay_;

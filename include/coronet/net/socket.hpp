@@ -11,7 +11,8 @@
 #pragma once
 
 #include <coronet/codec/string_decoder.hpp>
-#include <coronet/detail/wakeup.hpp>
+#include <coronet/deferred_call.hpp>
+#include <coronet/notifier.hpp>
 #include <coronet/events/event_emitter.hpp>
 #include <coronet/keep_alive.hpp>
 #include <coronet/loop.hpp>
@@ -209,7 +210,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   void touch() noexcept;
   void worker_done() noexcept;
   void schedule_close() noexcept;
-  static void emit_close(coronet::detail::io_op* op) noexcept;
+  static void emit_close(void* self) noexcept;
   void fail_writes();
   void flush_before_destroy() noexcept;
   void fail_connecting_writes();
@@ -249,8 +250,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::vector<write_request> in_flight_callbacks_{};
   std::size_t in_flight_sent_ = 0;  // how much of in_flight_ the kernel took before destroy() stopped it
 
-  coronet::detail::wakeup read_wakeup_;
-  coronet::detail::wakeup write_wakeup_;
+  notifier read_wakeup_;
+  notifier write_wakeup_;
   std::optional<string_decoder> decoder_{};
   std::string decoded_{};
   std::string encoded_{};  // write(text, encoding) scratch
@@ -274,7 +275,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool is_unix_ = false;
 
   std::optional<error_info> error_{};
-  coronet::detail::io_op close_op_;
+  deferred_call close_call_;  // emits `close` in the turn after the socket is done
   std::shared_ptr<socket> closing_self_{};
   keep_alive hold_;
   std::optional<std::stop_callback<std::function<void()>>> signal_watch_;

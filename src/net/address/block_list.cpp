@@ -7,9 +7,9 @@
 #include <map>
 #include <tuple>
 
-#include "net/address/coverage_index.hpp"
-#include "net/address/ip_text.hpp"
-#include "net/messages.hpp"
+#include "coverage_index.hpp"
+#include "ip_text.hpp"
+#include "../messages.hpp"
 
 namespace coronet::net {
 namespace {

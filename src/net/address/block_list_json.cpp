@@ -7,9 +7,9 @@
 #include <cstdint>
 
 #include "coronet/net/address/block_list.hpp"
-#include "net/address/ip_text.hpp"
-#include "net/address/json_strings.hpp"
-#include "net/messages.hpp"
+#include "ip_text.hpp"
+#include "json_strings.hpp"
+#include "../messages.hpp"
 
 namespace coronet::net {
 namespace {

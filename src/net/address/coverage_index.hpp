@@ -25,8 +25,8 @@
 #include <cstddef>
 #include <mutex>
 
-#include "net/address/coverage_snapshot.hpp"
-#include "net/address/coverage_tree.hpp"
+#include "coverage_snapshot.hpp"
+#include "coverage_tree.hpp"
 
 namespace coronet::net::detail {
 

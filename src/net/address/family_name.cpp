@@ -1,4 +1,4 @@
-#include "net/address/family_name.hpp"
+#include "family_name.hpp"
 
 #include <sys/socket.h>
 

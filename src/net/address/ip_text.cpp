@@ -1,4 +1,4 @@
-#include "net/address/ip_text.hpp"
+#include "ip_text.hpp"
 
 #include <array>
 #include <cstdio>

@@ -1,6 +1,6 @@
 #include "coronet/net/address/is_ip.hpp"
 
-#include "net/address/ip_text.hpp"
+#include "ip_text.hpp"
 
 namespace coronet::net {
 namespace {

@@ -1,4 +1,4 @@
-#include "net/address/json_strings.hpp"
+#include "json_strings.hpp"
 
 #include <cstdio>
 

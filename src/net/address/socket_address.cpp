@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "net/address/ip_text.hpp"
-#include "net/messages.hpp"
-#include "net/address/url_host.hpp"
+#include "ip_text.hpp"
+#include "../messages.hpp"
+#include "url_host.hpp"
 
 namespace coronet::net {
 namespace {

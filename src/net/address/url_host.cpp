@@ -1,4 +1,4 @@
-#include "net/address/url_host.hpp"
+#include "url_host.hpp"
 
 #include <string>
 #include <vector>

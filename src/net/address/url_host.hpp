@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "net/address/ip_text.hpp"
+#include "ip_text.hpp"
 
 namespace coronet::net::detail {
 
