@@ -138,11 +138,16 @@ class asio_backend final : public backend {
   void poll(std::optional<std::chrono::nanoseconds> timeout) override {
     try {
       std::size_t ran = 0;
+      // TRICKY: run_one blocks and then runs the handler inside itself, so
+      // a handler that ends a wait refreshes the loop's clock (ready()).
       if (!timeout) {
+        waiting_ = true;
         ran = io_.run_one();
       } else if (timeout->count() > 0) {
+        waiting_ = true;
         ran = io_.run_one_for(*timeout);
       }
+      waiting_ = false;
       // A bounded batch per turn, like an io_uring CQ batch: with thousands of
       // ready descriptors, running them all at once would let every one hold a
       // receive buffer before any write completed.
@@ -268,6 +273,7 @@ class asio_backend final : public backend {
     io_op*& slot = write_side ? h->writer : h->reader;
     io_op* op = slot;
     if (!op || tearing_down_) return;
+    if (std::exchange(waiting_, false)) loop_.refresh_now();  // the first handler after a long wait
     int res = ec ? -ECANCELED : attempt(h, op);
     if (res == -EAGAIN) {
       if (wait(h, write_side ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read))
@@ -289,6 +295,7 @@ class asio_backend final : public backend {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::size_t buffer_size_;
   bool tearing_down_ = false;
+  bool waiting_ = false;  // inside a blocking run_one: the loop clock is stale
   std::vector<std::unique_ptr<std::byte[]>> buffers_;
   std::vector<std::uint32_t> free_;         // allocated, unused
   std::vector<std::uint32_t> empty_slots_;  // ids whose memory was given back

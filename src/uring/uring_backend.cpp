@@ -161,6 +161,7 @@ class uring_backend final : public backend {
         ts.tv_nsec = timeout->count() % 1'000'000'000;
       }
       rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, timeout ? &ts : nullptr, nullptr);
+      loop_.refresh_now();  // the wait may have been long
     }
     (void)rc;  // ETIME and EINTR only mean there is nothing (more) to reap
     reap();

@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -169,4 +172,32 @@ TEST_CASE("an unreferenced deadline does not keep run going") {
   l.run();
   CHECK(fired == 0);
   CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("a deadline armed when I/O ends a long wait counts from the wake, not from before the wait") {
+  // The loop sleeps in the backend until the peer writes; the reader resumes
+  // inside that same poll. A clock read before the sleep would put the
+  // deadline 300 ms in the past, and it would fire at once.
+  loop l;
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  stream_socket reader(l, fds[0]);
+  std::chrono::steady_clock::time_point armed{}, fired{};
+  deadline d(l, [&] { fired = std::chrono::steady_clock::now(); });
+  std::thread peer([&] {
+    std::this_thread::sleep_for(300ms);
+    [[maybe_unused]] auto n = ::write(fds[1], "x", 1);
+  });
+  test::run(l, [&]() -> task<void> {
+    std::byte b[1];
+    auto n = co_await reader.read_some(b);
+    CHECK(n.value == 1);
+    armed = std::chrono::steady_clock::now();
+    d.expires_after(200ms);
+    co_await sleep_for(l, 400ms);  // keeps the loop running past the deadline
+  });
+  peer.join();
+  ::close(fds[1]);
+  REQUIRE(fired != std::chrono::steady_clock::time_point{});
+  CHECK(fired - armed >= 190ms);
 }
