@@ -3,6 +3,7 @@
 #include <coronet/loop.hpp>
 
 #include "loop_impl.hpp"
+#include "posix_compat.hpp"
 #include "socket_util.hpp"
 
 #include <netinet/in.h>
@@ -47,7 +48,7 @@ listener& listener::operator=(listener&& other) noexcept {
 
 result<listener> listener::listen(loop& l, const endpoint& at, listen_options options) {
   if (at.empty()) return {errno_code(EINVAL), {}};
-  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = detail::open_stream_socket(at.family());
   if (fd < 0) return {errno_code(errno), {}};
   if (auto ec = prepare(fd, at, options)) {
     ::close(fd);
