@@ -9,8 +9,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <string_view>
-
 namespace coronet::detail {
 
 // A non-blocking, close-on-exec stream socket of `family`, or -1 with errno
@@ -42,8 +40,8 @@ inline constexpr bool abstract_unix_names = true;
 inline constexpr bool abstract_unix_names = false;
 #endif
 
-// Which branch this build took, for the tests and --info: true when a Linux
-// extension is used, false when the POSIX fallback is.
+// Which branch this build took (for the tests): true where a Linux extension
+// is used, false where the POSIX fallback is.
 struct posix_paths {
   bool socket_flags;  // SOCK_NONBLOCK | SOCK_CLOEXEC in socket()
   bool accept4;       // accept4() instead of accept() + fcntl()
