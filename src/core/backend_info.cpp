@@ -117,8 +117,10 @@ constexpr std::array<unknown_name, 256> unknown_names = make_unknown_names();
 
 std::string_view to_string(backend_kind k) noexcept {
   switch (k) {
-    case backend_kind::uring: return "uring";
-    case backend_kind::asio: return "asio";
+    case backend_kind::uring:
+      return "uring";
+    case backend_kind::asio:
+      return "asio";
   }
   // A value cast from an integer out of range: named as what it is, never
   // taken for one of the backends.

@@ -32,8 +32,7 @@ namespace {
 int make_nonblocking_cloexec(int fd) noexcept {
   int fl = ::fcntl(fd, F_GETFL);
   int fdfl = ::fcntl(fd, F_GETFD);
-  if (fl < 0 || fdfl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-      ::fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0) {
+  if (fl < 0 || fdfl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || ::fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0) {
     const int err = errno;
     ::close(fd);
     errno = err;

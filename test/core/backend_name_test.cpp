@@ -19,6 +19,5 @@ TEST_CASE("to_string of a value that is no backend says unknown and the value") 
   CHECK(to_string(static_cast<backend_kind>(17)) == "unknown(17)");
   CHECK(to_string(static_cast<backend_kind>(200)) == "unknown(200)");
   CHECK(to_string(static_cast<backend_kind>(255)) == "unknown(255)");
-  for (int v = 2; v < 256; ++v)
-    CHECK(to_string(static_cast<backend_kind>(v)) == "unknown(" + std::to_string(v) + ")");
+  for (int v = 2; v < 256; ++v) CHECK(to_string(static_cast<backend_kind>(v)) == "unknown(" + std::to_string(v) + ")");
 }
