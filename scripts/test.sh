@@ -4,7 +4,11 @@
 #      the install/pkg-config check and the differential test against Node;
 #   2. clang, warnings as errors, AddressSanitizer + UndefinedBehaviorSanitizer:
 #      the same suite again;
-#   3. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 15 per target).
+#   3. g++ with -Dportable_posix=true and neither io_uring nor TLS (what a
+#      system without Linux's extensions builds): the core tests and the
+#      node:net socket tests on the Asio backend, over the POSIX fallbacks
+#      (accept + fcntl, no MSG_NOSIGNAL);
+#   4. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 15 per target).
 # Ends with one line "tests: N passed, N failed" and fails if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +75,75 @@ CC=clang-14 CXX=clang++-14 run_suite "clang + ASan + UBSan (io_uring + Asio)" bu
 # is readable with a pipe(); once every descriptor is taken (the fd
 # exhaustion tests) the probe fails and each virtual call is reported as an
 # invalid vptr.
+
+# The portable fallbacks, built and run on Linux. Only the tests that open,
+# accept and write sockets through them are built: test/core, and from
+# test/net/io the socket tests, server_test and fd_exhaustion_test (the
+# fallback accept while shedding connections). The rest (Happy Eyeballs,
+# options, the differential, soak and sample tests) would add minutes and
+# nothing of the fallbacks. -O2 as the first build, without -g: g++ makes
+# the coroutines' symmetric transfer a tail call only with optimisation (at
+# -O0 a million synchronous completions overflow the stack), and -O1 warns
+# falsely of an uninitialised variable in coverage_tree.hpp.
+run_portable() {  # build dir
+  local dir=$1 name="g++ -Dportable_posix=true (Asio)" started=$SECONDS
+  echo "== $name"
+  if [[ ! -f $dir/build.ninja ]]; then
+    rm -rf "$dir"
+    if ! meson setup "$dir" -Doptimization=2 -Ddebug=false -Dportable_posix=true -During=disabled -Dtls=disabled -Dsamples=false -Dbench=false \
+        -Dwerror=true >"$dir.setup.log" 2>&1; then
+      echo "test.sh: $name: meson setup failed; the end of $dir.setup.log:"
+      tail -30 "$dir.setup.log"
+      failed=$((failed + 1))
+      return
+    fi
+  fi
+  # The chosen tests (by their programs' sources): their names on one line,
+  # the programs' paths (for ninja) on the next.
+  local selected names targets
+  selected=$(python3 - "$dir" <<'PY'
+import json, re, subprocess, sys
+build = sys.argv[1]
+chosen = re.compile(r'/test/core/|/test/net/io/(socket_\w+|server|fd_exhaustion)_test\.cpp$')
+def introspect(what):
+    return json.loads(subprocess.run(['meson', 'introspect', build, what], check=True,
+                                     capture_output=True, text=True).stdout)
+programs = {t['id']: t for t in introspect('--targets')
+            if any(chosen.search(src) for s in t['target_sources'] for src in s['sources'])}
+names, files = set(), set()
+for t in introspect('--tests'):
+    if t['depends'] and all(d in programs for d in t['depends']):
+        names.add(t['name'])
+        files.update(f for d in t['depends'] for f in programs[d]['filename'])
+print(' '.join(sorted(names)))
+print(' '.join(sorted(files)))
+PY
+  ) || { echo "test.sh: $name: choosing the tests failed"; failed=$((failed + 1)); return; }
+  names=$(sed -n 1p <<<"$selected")
+  if [[ -z $names ]]; then  # the test files moved: say so rather than run nothing
+    echo "test.sh: $name: no test matched test/core or test/net/io's socket tests"
+    failed=$((failed + 1))
+    return
+  fi
+  targets=$(sed -n 2p <<<"$selected" | sed "s|$PWD/$dir/||g")
+  # shellcheck disable=SC2086  # word splitting intended: lists of names
+  if ! ninja -C "$dir" $targets >"$dir.build.log" 2>&1; then
+    echo "test.sh: $name: build failed; the end of $dir.build.log:"
+    tail -50 "$dir.build.log"
+    failed=$((failed + 1))
+    return
+  fi
+  # shellcheck disable=SC2086
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2 --suite asio --suite plain $names 2>&1 |
+    tee "$dir.test.log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
+  count "$dir.test.log"
+  if grep -qE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT) ' "$dir.test.log"; then
+    echo "test.sh: $name: what the failing tests printed (the end of $dir.test.log):"
+    grep -vE '^ *[0-9]+/[0-9]+ ' "$dir.test.log" | tail -150
+  fi
+  echo "$name: $((SECONDS - started)) s"
+}
+run_portable build-portable
 
 if [[ -x scripts/fuzz.sh ]]; then
   echo "== fuzz"

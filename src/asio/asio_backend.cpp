@@ -2,6 +2,7 @@
 // descriptor is ready; the system calls are made here, speculatively first,
 // the way Asio's own sockets do. Everything runs on one io_context per loop.
 #include "core/loop_impl.hpp"
+#include "core/posix_compat.hpp"
 
 #include <coronet/error.hpp>
 
@@ -32,6 +33,7 @@ struct asio_handle final : io_handle {
   // (EBADF, EPERM for a regular file) is kept and reported by the first
   // operation that has to wait.
   asio_handle(loop_impl& l, int descriptor, asio::io_context& io) : io_handle(l, descriptor) {
+    suppress_sigpipe(descriptor);  // where SO_NOSIGPIPE, not MSG_NOSIGNAL, is the way
     boost::system::error_code ec;
     sd.emplace(io);
     sd->assign(descriptor, ec);
@@ -46,7 +48,7 @@ struct asio_handle final : io_handle {
   bool read_wait = false;   // an async_wait for readability is pending
   bool write_wait = false;
   int assign_error = 0;     // errno from registering with the reactor
-  // Out of descriptors: accept4 fails at once even with nobody waiting, so
+  // Out of descriptors: accept fails at once even with nobody waiting, so
   // the next accept waits for a client first (or it would spin).
   bool accept_exhausted = false;
 };
@@ -184,7 +186,7 @@ class asio_backend final : public backend {
     const int fd = h->fd;
     switch (op->kind) {
       case op_kind::accept: {
-        int s = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int s = accept_nonblocking(fd);
         h->accept_exhausted = s < 0 && (errno == EMFILE || errno == ENFILE);
         if (s >= 0) return s;
         const int err = last_error();
@@ -198,7 +200,7 @@ class asio_backend final : public backend {
       }
       case op_kind::receive: return attempt_receive(fd, op);
       case op_kind::send: {
-        ssize_t n = ::sendmsg(fd, op->msg, MSG_NOSIGNAL);
+        ssize_t n = sendmsg_nosignal(fd, op->msg);
         return n >= 0 ? static_cast<int>(n) : last_error();
       }
       case op_kind::connect: {

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #endif
 
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -89,7 +91,42 @@ int probe_uring(uring_features& f) {
 }
 #endif
 
+// "unknown(N)" for every value a backend_kind can hold, made at compile
+// time so that to_string can return a view of it without allocating.
+struct unknown_name {
+  char text[sizeof "unknown(255)"] = {};
+  std::size_t size = 0;
+};
+
+constexpr std::array<unknown_name, 256> make_unknown_names() {
+  std::array<unknown_name, 256> names{};
+  for (unsigned v = 0; v < names.size(); ++v) {
+    unknown_name& n = names[v];
+    for (char c : std::string_view("unknown(")) n.text[n.size++] = c;
+    if (v >= 100) n.text[n.size++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) n.text[n.size++] = static_cast<char>('0' + v / 10 % 10);
+    n.text[n.size++] = static_cast<char>('0' + v % 10);
+    n.text[n.size++] = ')';
+  }
+  return names;
+}
+
+constexpr std::array<unknown_name, 256> unknown_names = make_unknown_names();
+
 }  // namespace
+
+std::string_view to_string(backend_kind k) noexcept {
+  switch (k) {
+    case backend_kind::uring:
+      return "uring";
+    case backend_kind::asio:
+      return "asio";
+  }
+  // A value cast from an integer out of range: named as what it is, never
+  // taken for one of the backends.
+  const unknown_name& n = unknown_names[static_cast<std::uint8_t>(k)];
+  return {n.text, n.size};
+}
 
 namespace detail {
 

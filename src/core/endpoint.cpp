@@ -1,6 +1,8 @@
 #include <coronet/endpoint.hpp>
 #include <coronet/error.hpp>
 
+#include "posix_compat.hpp"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 
@@ -80,6 +82,9 @@ result<endpoint> endpoint::unix_path(std::string_view path) {
   auto* un = reinterpret_cast<sockaddr_un*>(&e.storage_);
   if (path.empty()) return {errno_code(EINVAL), {}};
   bool abstract = path.front() == '\0';
+  // Only Linux has abstract names; elsewhere the kernel would take the NUL
+  // as an empty path (or worse), so the name is refused before any call.
+  if (abstract && !detail::abstract_unix_names) return {errno_code(EINVAL), {}};
   // A filesystem path needs room for its terminating NUL; an abstract name
   // is counted by length and may use every byte.
   std::size_t room = sizeof un->sun_path - (abstract ? 0 : 1);

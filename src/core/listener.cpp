@@ -4,6 +4,7 @@
 #include <coronet/loop.hpp>
 
 #include "loop_impl.hpp"
+#include "posix_compat.hpp"
 #include "socket_util.hpp"
 
 #include <netinet/in.h>
@@ -46,7 +47,7 @@ std::error_code prepare(int fd, const endpoint& at, const listen_options& o) {
 
 result<int> open_bound_socket(const endpoint& at, const listen_options& options) {
   if (at.empty()) return {errno_code(EINVAL), -1};
-  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = detail::open_stream_socket(at.family());
   if (fd < 0) return {errno_code(errno), -1};
   if (auto ec = prepare(fd, at, options)) {
     ::close(fd);

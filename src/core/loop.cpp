@@ -1,4 +1,5 @@
 #include "loop_impl.hpp"
+#include "posix_compat.hpp"
 
 #include <coronet/error.hpp>
 #include <coronet/spawn.hpp>
@@ -70,8 +71,6 @@ std::unique_ptr<detail::backend> make_backend(detail::loop_impl& l, const loop_o
 #endif
 }
 }  // namespace
-
-std::string_view to_string(backend_kind k) noexcept { return k == backend_kind::uring ? "uring" : "asio"; }
 
 bool backend_compiled(backend_kind k) noexcept {
 #if CORONET_HAVE_URING
@@ -159,7 +158,7 @@ int loop_impl::shed_waiting_connections(int fd) noexcept {
   constexpr int max_shed = 1024;
   int dropped = 0;
   while (dropped < max_shed) {
-    int c = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int c = detail::accept_nonblocking(fd);
     if (c < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       break;  // EAGAIN: the backlog is empty; EMFILE: another thread took the slot

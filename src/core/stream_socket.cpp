@@ -3,6 +3,7 @@
 #include <coronet/stream_socket.hpp>
 
 #include "loop_impl.hpp"
+#include "posix_compat.hpp"
 #include "socket_util.hpp"
 
 #include <netinet/in.h>
@@ -11,6 +12,14 @@
 
 #include <algorithm>
 #include <cerrno>
+
+// The idle time before the first keep-alive probe: TCP_KEEPIDLE on Linux and
+// the BSDs, TCP_KEEPALIVE on macOS.
+#if defined(TCP_KEEPIDLE)
+#define CORONET_TCP_KEEPIDLE TCP_KEEPIDLE
+#else
+#define CORONET_TCP_KEEPIDLE TCP_KEEPALIVE
+#endif
 
 namespace coronet {
 
@@ -36,7 +45,7 @@ stream_socket stream_socket::adopt_handle(detail::io_handle* h) noexcept {
 }
 
 result<stream_socket> stream_socket::open(loop& l, int family) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = detail::open_stream_socket(family);
   if (fd < 0) return {errno_code(errno), {}};
   return {{}, adopt_handle(detail::impl_of(l).io().attach(fd))};
 }
@@ -77,7 +86,7 @@ std::error_code stream_socket::set_keep_alive(bool on, std::chrono::seconds init
   if (::setsockopt(handle_->fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) < 0) return errno_code(errno);
   if (on && initial_delay.count() > 0) {
     int secs = static_cast<int>(std::max<long long>(1, initial_delay.count()));
-    if (::setsockopt(handle_->fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof secs) < 0) return errno_code(errno);
+    if (::setsockopt(handle_->fd, IPPROTO_TCP, CORONET_TCP_KEEPIDLE, &secs, sizeof secs) < 0) return errno_code(errno);
   }
   return {};
 }

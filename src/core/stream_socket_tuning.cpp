@@ -3,10 +3,13 @@
 #include <coronet/error.hpp>
 #include <coronet/stream_socket.hpp>
 
+#include "posix_compat.hpp"
+
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 
@@ -65,7 +68,13 @@ std::error_code stream_socket::bind(const endpoint& at) noexcept {
 result<std::size_t> stream_socket::try_write(const_buffer bytes) noexcept {
   const int fd = native_handle();
   if (fd < 0) return {errno_code(EBADF), 0};
-  const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // The descriptor is non-blocking (stream_socket makes it so): a full
+  // buffer is EAGAIN, never a wait.
+  iovec iov{const_cast<std::byte*>(bytes.data()), bytes.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  const ssize_t n = detail::sendmsg_nosignal(fd, &msg);
   if (n >= 0) return {{}, static_cast<std::size_t>(n)};
   if (errno == EAGAIN || errno == EWOULDBLOCK) return {{}, 0};
   return {errno_code(errno), 0};
