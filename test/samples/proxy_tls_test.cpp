@@ -1,0 +1,333 @@
+// samples/proxy with TLS on either side, run as a program (CORONET_PROXY) in
+// front of echo servers of this process: TLS client -> plain upstream, plain
+// client -> TLS upstream (verified with --ca), TLS -> TLS, each with 4 MiB
+// each way checked byte for byte and the client's end carried to the
+// upstream and back; a plaintext client of the TLS side, and an upstream
+// whose certificate does not verify, close that client while the proxy
+// serves the next one. The certificates are make_certs.sh's
+// (CORONET_PROXY_CERTS); the proxy runs on this test's backend (it inherits
+// CORONET_BACKEND).
+#include <coronet/net/server.hpp>
+#include <coronet/net/socket.hpp>
+#include <coronet/tls/connect.hpp>
+#include <coronet/tls/server.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../net/io/net_test_util.hpp"
+
+extern char** environ;
+
+using namespace coronet;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string cert(const char* name) { return std::string(CORONET_PROXY_CERTS) + "/" + name; }
+
+// Byte i of the stream each client sends (and expects back).
+char pattern(std::uint64_t i) { return static_cast<char>((i * 31 + i / 7919) % 251); }
+
+constexpr std::uint64_t bulk = 4u << 20;
+
+// The proxy program: started with its flags, its address read from the line
+// it prints, its stderr kept in a file, stopped with SIGTERM.
+class proxy_process {
+ public:
+  explicit proxy_process(std::vector<std::string> flags) {
+    char dir_template[] = "/tmp/coronet-proxy-tls.XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    dir_ = dir_template;
+    err_path_ = dir_ + "/stderr";
+    std::vector<std::string> all{CORONET_PROXY, "--listen", "127.0.0.1:0"};
+    all.insert(all.end(), flags.begin(), flags.end());
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(::posix_spawn(&pid_, all[0].c_str(), &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    out_ = out[0];
+    // "proxy listening on 127.0.0.1:PORT (TLS), forwarding to ..."
+    const std::string line = read_line(5s);
+    const auto at = line.find("listening on 127.0.0.1:");
+    REQUIRE_MESSAGE(at != std::string::npos, "the proxy did not start: '" << line << "' " << errors());
+    port = std::atoi(line.c_str() + at + std::string_view("listening on 127.0.0.1:").size());
+    REQUIRE(port > 0);
+  }
+  ~proxy_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+    ::unlink(err_path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  proxy_process(const proxy_process&) = delete;
+  proxy_process& operator=(const proxy_process&) = delete;
+
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  // SIGTERM; the exit status, or -1 when it did not exit within two seconds.
+  int stop() {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 200; ++i) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+
+  std::string errors() const {
+    std::ifstream in(err_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  int port = 0;
+
+ private:
+  std::string read_line(std::chrono::milliseconds limit) {
+    std::string line;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (char ch = 0; ch != '\n';) {
+      pollfd p{out_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      if (::read(out_, &ch, 1) != 1) break;
+      if (ch != '\n') line += ch;
+    }
+    return line;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string dir_, err_path_;
+};
+
+// Listens on a free 127.0.0.1 port now, running the loop until it has one.
+int listen_now(loop& l, net::server& srv) {
+  srv.listen(0, "127.0.0.1", 511, [&l] { l.stop(); });
+  l.run();
+  return test::port_of(srv);
+}
+
+// Echo servers that pass half-close on: the end comes back after the data.
+// A connection the proxy resets (after refusing the certificate) is expected.
+void echo(net::socket& s) {
+  s.pipe(s.shared_from_this());
+  s.on<"error">([](const net::error_info&) {});
+}
+std::shared_ptr<net::server> plain_echo(loop& l) { return net::create_server(l, {.allow_half_open = true}, echo); }
+std::shared_ptr<tls::server> tls_echo(loop& l, const char* cert_file = "server.crt", const char* key = "server.key") {
+  return tls::create_server(l, {.allow_half_open = true, .key = cert(key), .cert = cert(cert_file)},
+                            [](tls::socket& s) { echo(s); });
+}
+
+// A client that writes `total` patterned bytes (waiting for `drain` whenever
+// write() says false), then ends its side, and checks every byte it reads.
+struct bulk_client {
+  explicit bulk_client(std::uint64_t n) : total(n) {}
+
+  void attach(const std::shared_ptr<net::socket>& sock, bool tls) {
+    s = sock;
+    if (tls) {
+      std::static_pointer_cast<tls::socket>(sock)->on<"secureConnect">([this] { send(); });
+    } else {
+      s->on<"connect">([this] { send(); });
+    }
+    s->on<"data">([this](std::string_view d) {
+      for (char ch : d) mismatches += ch != pattern(echoed++);
+    });
+    s->on<"drain">([this] { send(); });
+    s->on<"end">([this] { ended_after = echoed; });
+    s->on<"error">([this](const net::error_info& e) { error = e.code; });
+    s->on<"close">([this](bool) {
+      closed = true;
+      if (on_close) on_close();
+    });
+  }
+  void send() {
+    std::string chunk;
+    while (sent < total) {
+      chunk.resize(static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, total - sent)));
+      for (auto& ch : chunk) ch = pattern(sent++);
+      if (!s->write(chunk)) return;
+    }
+    if (!finished) s->end();
+    finished = true;
+  }
+  void require_intact() const {
+    CHECK(error == "");
+    CHECK(sent == total);
+    CHECK(echoed == total);
+    CHECK(mismatches == 0);
+    CHECK(ended_after == total);  // the end came back, after every byte
+    CHECK(closed);
+  }
+
+  std::uint64_t total, sent = 0, echoed = 0, mismatches = 0;
+  std::int64_t ended_after = -1;  // how much had come back when `end` came; -1: no end
+  bool finished = false, closed = false;
+  std::string error;
+  std::shared_ptr<net::socket> s;
+  std::function<void()> on_close;
+};
+
+std::shared_ptr<net::socket> tls_client(loop& l, int port) {
+  return tls::connect(l, {.port = port, .host = "127.0.0.1", .allow_half_open = true, .ca = cert("ca.crt")});
+}
+std::shared_ptr<net::socket> plain_client(loop& l, int port, bool allow_half_open = true) {
+  auto s = net::socket::create(l, {.allow_half_open = allow_half_open});
+  s->connect(port, "127.0.0.1");
+  return s;
+}
+
+// One bulk client through the proxy, the upstream closed once it is done.
+void bulk_through(loop& l, const proxy_process& proxy, bool client_tls, net::server& upstream) {
+  bulk_client c(bulk);
+  c.attach(client_tls ? tls_client(l, proxy.port) : plain_client(l, proxy.port), client_tls);
+  c.on_close = [&] { upstream.close(); };
+  test::run_bounded(l, 60s);
+  c.require_intact();
+}
+
+bool has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a TLS client reaches a plain upstream through the proxy: 4 MiB each way intact, the end carried and back") {
+  loop l;
+  auto upstream = plain_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
+                       cert("server.key")});
+  bulk_through(l, proxy, true, *upstream);
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("a plain client reaches a TLS upstream verified with --ca: 4 MiB each way intact, the end carried and back") {
+  loop l;
+  auto upstream = tls_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls", "--ca", cert("ca.crt")});
+  bulk_through(l, proxy, false, *upstream);
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("TLS on both sides of the proxy: 4 MiB each way intact, the end carried and back") {
+  loop l;
+  auto upstream = tls_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls", "--ca", cert("ca.crt"), "--tls-cert",
+                       cert("server.crt"), "--tls-key", cert("server.key")});
+  bulk_through(l, proxy, true, *upstream);
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("a plaintext client of the TLS side is closed and the proxy serves the next TLS client") {
+  loop l;
+  auto upstream = plain_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
+                       cert("server.key")});
+  bool plain_closed = false;
+  bulk_client next(64 * 1024);
+  // An HTTP request where a ClientHello should be; the client ends when the proxy does.
+  auto p = plain_client(l, proxy.port, false);
+  p->on<"connect">([p] { p->write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"); });
+  p->on<"error">([](const net::error_info&) {});  // a reset is as good as an end here
+  p->on<"close">([&](bool) {
+    plain_closed = true;
+    next.attach(tls_client(l, proxy.port), true);
+    next.on_close = [&] { upstream->close(); };
+  });
+  test::run_bounded(l, 30s);
+  CHECK(plain_closed);
+  next.require_intact();
+  CHECK(proxy.running());
+  CHECK(has(proxy.errors(), "ERR_SSL_HTTP_REQUEST"));
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("an upstream whose certificate does not verify closes the client and the proxy serves the next one") {
+  // The proxy's one upstream is a forwarder: the first connection goes to a
+  // self-signed server, the next to the test CA's.
+  loop l;
+  auto bad = tls_echo(l, "self.crt", "self.key");
+  auto good = tls_echo(l);
+  const int bad_port = listen_now(l, *bad), good_port = listen_now(l, *good);
+  int connections = 0;
+  auto forwarder = net::create_server(l, {.allow_half_open = true}, [&](net::socket& c) {
+    auto to = plain_client(l, connections++ == 0 ? bad_port : good_port);
+    c.pipe(to);
+    to->pipe(c.shared_from_this());
+    c.on<"error">([](const net::error_info&) {});
+    to->on<"error">([](const net::error_info&) {});
+    c.on<"close">([to](bool) { to->destroy(); });
+    to->on<"close">([from = c.weak_from_this()](bool) {
+      if (auto f = from.lock()) f->destroy();
+    });
+  });
+  const int up = listen_now(l, *forwarder);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls", "--ca", cert("ca.crt")});
+  bulk_client refused(1000);
+  bulk_client next(64 * 1024);
+  refused.attach(plain_client(l, proxy.port), false);
+  refused.on_close = [&] {
+    next.attach(plain_client(l, proxy.port), false);
+    next.on_close = [&] { bad->close(), good->close(), forwarder->close(); };
+  };
+  test::run_bounded(l, 30s);
+  CHECK(refused.closed);
+  CHECK(refused.echoed == 0);
+  next.require_intact();
+  CHECK(connections == 2);
+  CHECK(proxy.running());
+  CHECK(has(proxy.errors(), "DEPTH_ZERO_SELF_SIGNED_CERT"));
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("without --ca the upstream is verified against the system store, which does not know the test CA") {
+  loop l;
+  auto upstream = tls_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls"});
+  bulk_client refused(1000);
+  refused.attach(plain_client(l, proxy.port), false);
+  refused.on_close = [&] { upstream->close(); };
+  test::run_bounded(l, 30s);
+  CHECK(refused.closed);
+  CHECK(refused.echoed == 0);
+  CHECK(proxy.running());
+  CHECK(has(proxy.errors(), "UNABLE_TO_"));  // ..._GET_ISSUER_CERT_LOCALLY or ..._VERIFY_LEAF_SIGNATURE
+  CHECK(proxy.stop() == 0);
+}
