@@ -12,10 +12,13 @@
 #include <coronet/tls/connect.hpp>
 #include <coronet/tls/server.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +223,33 @@ void bulk_through(loop& l, const proxy_process& proxy, bool client_tls, net::ser
   c.require_intact();
 }
 
+// A loopback port that never answers: its accept queue is full, so the
+// kernel drops the SYNs of further connections.
+struct silent_port {
+  silent_port() {
+    listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), len) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    for (int& fd : fill) {
+      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), len);
+    }
+    std::this_thread::sleep_for(200ms);  // the queue is full once those are in
+  }
+  ~silent_port() {
+    for (int fd : fill) ::close(fd);
+    ::close(listener);
+  }
+  int listener = -1, port = 0;
+  int fill[3]{};
+};
+
 bool has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
@@ -329,5 +359,42 @@ TEST_CASE("without --ca the upstream is verified against the system store, which
   CHECK(refused.echoed == 0);
   CHECK(proxy.running());
   CHECK(has(proxy.errors(), "UNABLE_TO_"));  // ..._GET_ISSUER_CERT_LOCALLY or ..._VERIFY_LEAF_SIGNATURE
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("a client that comes after the proxy sat idle for longer than its timeouts is served") {
+  // The handshake timeout and the upstream's connect timeout are armed while
+  // the loop handles the accept that ended a long wait.
+  loop l;
+  auto upstream = tls_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls", "--ca", cert("ca.crt"), "--tls-cert",
+                       cert("server.crt"), "--tls-key", cert("server.key"), "--connect-timeout", "200"});
+  std::this_thread::sleep_for(500ms);
+  bulk_client c(64 * 1024);
+  c.attach(tls_client(l, proxy.port), true);
+  c.on_close = [&] { upstream->close(); };
+  test::run_bounded(l, 30s);
+  c.require_intact();
+  CHECK(proxy.errors() == "");
+  CHECK(proxy.stop() == 0);
+}
+
+TEST_CASE("an upstream that never answers is given up after --connect-timeout, counted from the client's arrival") {
+  silent_port silent;
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(silent.port), "--to-tls", "--connect-timeout", "300"});
+  std::this_thread::sleep_for(500ms);  // longer than the timeout: it must not fire at once
+  loop l;
+  bulk_client c(1000);
+  c.attach(plain_client(l, proxy.port), false);
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  c.on_close = [&] { took = std::chrono::steady_clock::now() - start; };
+  test::run_bounded(l, 10s);
+  CHECK(c.closed);
+  CHECK(c.echoed == 0);
+  CHECK(took >= 250ms);
+  CHECK(took < 2s);
+  CHECK(has(proxy.errors(), "ETIMEDOUT"));
   CHECK(proxy.stop() == 0);
 }
