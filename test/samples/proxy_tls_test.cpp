@@ -4,7 +4,9 @@
 // each way checked byte for byte and the client's end carried to the
 // upstream and back; a plaintext client of the TLS side, and an upstream
 // whose certificate does not verify, close that client while the proxy
-// serves the next one. The certificates are make_certs.sh's
+// serves the next one; a client that does not read stalls the chain, the
+// proxy's memory bounded; the timeouts count from a client's arrival even
+// after a long idle spell. The certificates are make_certs.sh's
 // (CORONET_PROXY_CERTS); the proxy runs on this test's backend (it inherits
 // CORONET_BACKEND).
 #include <coronet/net/server.hpp>
@@ -47,6 +49,9 @@ std::string cert(const char* name) { return std::string(CORONET_PROXY_CERTS) + "
 char pattern(std::uint64_t i) { return static_cast<char>((i * 31 + i / 7919) % 251); }
 
 constexpr std::uint64_t bulk = 4u << 20;
+// Far more than the kernel's buffers along the chain take from a client that
+// does not read (18 to 39 MB here, with tcp_rmem's 32 MB maximum).
+constexpr std::uint64_t bulk_stall_limit = 256u << 20;
 
 // The proxy program: started with its flags, its address read from the line
 // it prints, its stderr kept in a file, stopped with SIGTERM.
@@ -92,6 +97,7 @@ class proxy_process {
   proxy_process(const proxy_process&) = delete;
   proxy_process& operator=(const proxy_process&) = delete;
 
+  pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
   // SIGTERM; the exit status, or -1 when it did not exit within two seconds.
@@ -396,5 +402,59 @@ TEST_CASE("an upstream that never answers is given up after --connect-timeout, c
   CHECK(took >= 250ms);
   CHECK(took < 2s);
   CHECK(has(proxy.errors(), "ETIMEDOUT"));
+  CHECK(proxy.stop() == 0);
+}
+
+namespace {
+// The resident size of a process, from /proc/PID/status.
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("a client that stops reading stalls the whole chain instead of filling the proxy") {
+  // TLS client -> proxy -> plain echo: the client writes without reading, so
+  // the echo's writes back stall, then its reads, then the proxy's reads
+  // from the client, then the client's writes. The proxy holds a high-water
+  // mark per direction, not what the client pushed.
+  loop l;
+  auto upstream = plain_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
+                       cert("server.key")});
+  const long rss_before = rss_kib(proxy.pid());
+  bulk_client c(bulk_stall_limit);
+  auto sock = std::static_pointer_cast<tls::socket>(tls_client(l, proxy.port));
+  sock->on<"secureConnect">([&] { sock->pause(); });  // (a paused socket would not finish its handshake)
+  c.attach(sock, true);
+  c.on_close = [&] { upstream->close(); };
+  std::uint64_t last_sent = 0, sent_stalled = 0;
+  int still = 0;  // checks in a row that saw no progress
+  long rss_stalled = -1;
+  std::function<void()> watch;
+  deadline check(l, [&] { watch(); });
+  watch = [&] {
+    if (c.sent != 0 && c.sent == last_sent && ++still == 5) {  // no progress for 1 s
+      rss_stalled = rss_kib(proxy.pid());
+      sent_stalled = c.sent;
+      c.total = c.sent;  // the client ends once it can write again
+      c.s->resume();     // and everything comes back, every byte checked
+      return;
+    }
+    if (c.sent != last_sent) still = 0;
+    last_sent = c.sent;
+    if (!c.closed) check.expires_after(200ms);
+  };
+  check.expires_after(200ms);
+  test::run_bounded(l, 60s);
+  MESSAGE("stalled after " << sent_stalled << " bytes; proxy RSS " << rss_before << " KiB before, " << rss_stalled
+                           << " KiB stalled");
+  c.require_intact();
+  CHECK(sent_stalled > 0);
+  CHECK(sent_stalled < bulk_stall_limit);
+  CHECK(rss_stalled - rss_before < 16 * 1024);
   CHECK(proxy.stop() == 0);
 }
