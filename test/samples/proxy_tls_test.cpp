@@ -458,3 +458,23 @@ TEST_CASE("a client that stops reading stalls the whole chain instead of filling
   CHECK(rss_stalled - rss_before < 16 * 1024);
   CHECK(proxy.stop() == 0);
 }
+
+TEST_CASE("with --threads 3 (one loop per thread on one port) twelve TLS clients at once all get their bytes back") {
+  loop l;
+  auto upstream = tls_echo(l);
+  const int up = listen_now(l, *upstream);
+  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--to-tls", "--ca", cert("ca.crt"), "--tls-cert",
+                       cert("server.crt"), "--tls-key", cert("server.key"), "--threads", "3"});
+  std::vector<std::unique_ptr<bulk_client>> clients;
+  int open = 12;
+  for (int i = 0; i < open; ++i) {  // at once, so that SO_REUSEPORT spreads them
+    clients.push_back(std::make_unique<bulk_client>(256 * 1024));
+    clients.back()->attach(tls_client(l, proxy.port), true);
+    clients.back()->on_close = [&] {
+      if (--open == 0) upstream->close();
+    };
+  }
+  test::run_bounded(l, 30s);
+  for (auto& c : clients) c->require_intact();
+  CHECK(proxy.stop() == 0);
+}
