@@ -13,7 +13,9 @@
 //
 // With TLS on either side (--tls-cert/--tls-key: clients speak TLS to us;
 // --to-tls [--ca FILE]: we speak TLS to the upstream) the connections go
-// through tls_path.cpp instead, on coronet's node:tls layer:
+// through tls_path.cpp instead, on coronet's node:tls layer (where --to's HOST
+// may also be a name, looked up by node:net, and is what the upstream's
+// certificate must match):
 //     ./proxy --listen 8443 --tls-cert server.crt --tls-key server.key --to 127.0.0.1:7000
 //     openssl s_client -connect 127.0.0.1:8443 -quiet
 #include "proxy.hpp"

@@ -177,7 +177,7 @@ void run_tls_worker(worker& w, endpoint at, bool reuse_port, const options& o, s
   server->on<"error">([&](const net::error_info& e) {
     if (!started) {
       started = true;
-      ready.set_exception(std::make_exception_ptr(std::runtime_error("listen " + at.to_string() + ": " + e.message)));
+      ready.set_exception(std::make_exception_ptr(std::runtime_error(e.message)));
       return;
     }
     std::fprintf(stderr, "proxy: %s\n", e.message.c_str());
