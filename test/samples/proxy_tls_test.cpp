@@ -478,3 +478,48 @@ TEST_CASE("with --threads 3 (one loop per thread on one port) twelve TLS clients
   for (auto& c : clients) c->require_intact();
   CHECK(proxy.stop() == 0);
 }
+
+TEST_CASE("half-close is carried both ways: the upstream answers after the client's end, then ends") {
+  struct combination {
+    bool client_tls, upstream_tls;
+  };
+  for (auto [client_tls, upstream_tls] : {combination{true, false}, {false, true}, {true, true}}) {
+    CAPTURE(client_tls);
+    CAPTURE(upstream_tls);
+    loop l;
+    // The upstream reads to the end, and only then answers and ends.
+    auto answer = [](net::socket& s) {
+      auto got = std::make_shared<std::string>();
+      s.on<"data">([got](std::string_view d) { *got += d; });
+      s.on<"end">([&s, got] { s.end("after your end: " + *got); });
+    };
+    std::shared_ptr<net::server> upstream;
+    if (upstream_tls) {
+      upstream = tls::create_server(l, {.allow_half_open = true, .key = cert("server.key"), .cert = cert("server.crt")},
+                                    [answer](tls::socket& s) { answer(s); });
+    } else {
+      upstream = net::create_server(l, {.allow_half_open = true}, answer);
+    }
+    const int up = listen_now(l, *upstream);
+    std::vector<std::string> flags{"--to", "127.0.0.1:" + std::to_string(up)};
+    if (upstream_tls) flags.insert(flags.end(), {"--to-tls", "--ca", cert("ca.crt")});
+    if (client_tls) flags.insert(flags.end(), {"--tls-cert", cert("server.crt"), "--tls-key", cert("server.key")});
+    proxy_process proxy(flags);
+    auto c = client_tls ? tls_client(l, proxy.port) : plain_client(l, proxy.port);
+    std::string got;
+    bool ended = false;
+    auto ask = [&c] { c->end("hello"); };
+    if (client_tls) {
+      std::static_pointer_cast<tls::socket>(c)->on<"secureConnect">(ask);
+    } else {
+      c->on<"connect">(ask);
+    }
+    c->on<"data">([&](std::string_view d) { got += d; });
+    c->on<"end">([&] { ended = true; });
+    c->on<"close">([&](bool) { upstream->close(); });
+    test::run_bounded(l, 20s);
+    CHECK(got == "after your end: hello");
+    CHECK(ended);
+    CHECK(proxy.stop() == 0);
+  }
+}
