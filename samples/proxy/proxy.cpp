@@ -10,7 +10,15 @@
 //     ./proxy --listen 8000 --to 127.0.0.1:7000      then   nc 127.0.0.1 8000
 //     ./proxy --listen unix:/tmp/p.sock --to 127.0.0.1:7000   then   nc -U /tmp/p.sock
 // HOST is an IP literal (the core does no name lookup); PORT 0 picks a free port.
-#include <coronet/coronet.hpp>
+//
+// With TLS on either side (--tls-cert/--tls-key: clients speak TLS to us;
+// --to-tls [--ca FILE]: we speak TLS to the upstream) the connections go
+// through tls_path.cpp instead, on coronet's node:tls layer (where --to's HOST
+// may also be a name, looked up by node:net, and is what the upstream's
+// certificate must match):
+//     ./proxy --listen 8443 --tls-cert server.crt --tls-key server.key --to 127.0.0.1:7000
+//     openssl s_client -connect 127.0.0.1:8443 -quiet
+#include "proxy.hpp"
 
 #include <unistd.h>
 
@@ -27,20 +35,6 @@
 
 using namespace coronet;
 using std::chrono::milliseconds;
-
-struct options {
-  endpoint listen, to;
-  int threads = 1;
-  milliseconds connect_timeout{5000}, idle_timeout{0};  // 0: none
-};
-
-// One thread's share of the proxy. The signal thread reaches it only via post().
-struct worker {
-  loop* l = nullptr;
-  listener* server = nullptr;
-  std::stop_source shutdown;  // stops every connection of this loop
-  std::thread thread;
-};
 
 // A stop_callback that forwards a stop request to another stop_source.
 struct forward_stop {
@@ -143,48 +137,80 @@ void run_worker(worker& w, endpoint at, bool reuse_port, const options& o, std::
   listener server = std::move(listening.value);
   w.l = &*l;
   w.server = &server;
+  w.stop = [&w] { w.server->close(), w.shutdown.request_stop(); };
   ready.set_value(*server.local_endpoint());
   spawn(*l, serve(w, o));
   l->run();  // returns once the listener is closed and every connection ended
 }
 
+// "HOST:PORT", "[V6]:PORT", or (when `port_only_ok`) "PORT" into host
+// (127.0.0.1 when absent) and port; false when it is none of those.
+bool split_host_port(std::string_view s, bool port_only_ok, std::string& host, int& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos && !port_only_ok) return false;
+  host = colon == std::string_view::npos ? "127.0.0.1" : std::string(s.substr(0, colon));
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string digits(colon == std::string_view::npos ? s : s.substr(colon + 1));
+  char* end = nullptr;
+  long p = std::strtol(digits.c_str(), &end, 10);
+  if (host.empty() || digits.empty() || *end || p < 0 || p > 65535) return false;
+  port = static_cast<int>(p);
+  return true;
+}
+
 // "unix:PATH", "HOST:PORT", "[V6]:PORT", or (when `port_only_ok`) "PORT".
 result<endpoint> parse_address(std::string_view s, bool port_only_ok) {
   if (s.starts_with("unix:")) return endpoint::unix_path(s.substr(5));
-  auto colon = s.rfind(':');
-  if (colon == std::string_view::npos && !port_only_ok) return {errno_code(EINVAL), {}};
-  std::string host = colon == std::string_view::npos ? "127.0.0.1" : std::string(s.substr(0, colon));
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::string port(colon == std::string_view::npos ? s : s.substr(colon + 1));
-  char* end = nullptr;
-  long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end || p < 0 || p > 65535) return {errno_code(EINVAL), {}};
-  return endpoint::ip(host, static_cast<std::uint16_t>(p));
+  std::string host;
+  int port = 0;
+  if (!split_host_port(s, port_only_ok, host, port)) return {errno_code(EINVAL), {}};
+  return endpoint::ip(host, static_cast<std::uint16_t>(port));
 }
 
 int usage() {
   std::fprintf(stderr,
                "usage: proxy --listen [HOST:]PORT|unix:PATH --to HOST:PORT|unix:PATH\n"
-               "             [--threads N] [--connect-timeout MS] [--idle-timeout MS (0: none)]\n");
+               "             [--threads N] [--connect-timeout MS] [--idle-timeout MS (0: none)]\n"
+               "             [--tls-cert FILE --tls-key FILE] [--to-tls [--ca FILE]]\n");
   return 2;
 }
 
 int main(int argc, char** argv) {
   options o;
   bool have_listen = false, have_to = false;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string_view flag = argv[i], value = argv[i + 1];
-    if (flag == "--listen" || flag == "--to") {
-      auto at = parse_address(value, flag == "--listen");
-      if (!at) return std::fprintf(stderr, "proxy: bad address '%s'\n", argv[i + 1]), 2;
-      (flag == "--listen" ? o.listen : o.to) = *at;
-      (flag == "--listen" ? have_listen : have_to) = true;
-    } else if (flag == "--threads") o.threads = std::atoi(argv[i + 1]);
-    else if (flag == "--connect-timeout") o.connect_timeout = milliseconds(std::atol(argv[i + 1]));
-    else if (flag == "--idle-timeout") o.idle_timeout = milliseconds(std::atol(argv[i + 1]));
+  std::string_view to_text;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (flag == "--to-tls") {  // the one flag without a value
+      o.to_tls = true;
+      continue;
+    }
+    if (i + 1 == argc) return usage();
+    std::string_view value = argv[++i];
+    if (flag == "--listen") {
+      auto at = parse_address(value, true);
+      if (!at) return std::fprintf(stderr, "proxy: bad address '%s'\n", argv[i]), 2;
+      o.listen = *at, have_listen = true;
+    } else if (flag == "--to") to_text = value, have_to = true;
+    else if (flag == "--threads") o.threads = std::atoi(argv[i]);
+    else if (flag == "--connect-timeout") o.connect_timeout = milliseconds(std::atol(argv[i]));
+    else if (flag == "--idle-timeout") o.idle_timeout = milliseconds(std::atol(argv[i]));
+    else if (flag == "--tls-cert") o.tls_cert = value;
+    else if (flag == "--tls-key") o.tls_key = value;
+    else if (flag == "--ca") o.ca = value;
     else return usage();
   }
-  if (argc % 2 == 0 || !have_listen || !have_to || o.threads < 1) return usage();
+  if (!have_listen || !have_to || o.threads < 1) return usage();
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return std::fprintf(stderr, "proxy: --tls-cert and --tls-key go together\n"), 2;
+  if (!o.ca.empty() && !o.to_tls) return std::fprintf(stderr, "proxy: --ca is for --to-tls\n"), 2;
+  // --to: an endpoint, or on the TLS path a host name as well (node:net looks it up).
+  if (auto at = parse_address(to_text, false)) {
+    o.to = *at;
+    if (o.to.is_ip()) o.to_host = o.to.address(), o.to_port = o.to.port();
+  } else if (!o.tls() || to_text.starts_with("unix:") || !split_host_port(to_text, false, o.to_host, o.to_port)) {
+    return std::fprintf(stderr, "proxy: bad address '%.*s'\n", static_cast<int>(to_text.size()), to_text.data()), 2;
+  }
   // Several listeners share one TCP port through SO_REUSEPORT; a Unix path has no such sharing.
   if (o.listen.is_unix() && o.threads > 1)
     return std::fprintf(stderr, "proxy: --threads > 1 needs a TCP --listen (a Unix socket path cannot be shared)\n"), 2;
@@ -203,7 +229,8 @@ int main(int argc, char** argv) {
   for (auto& w : workers) {
     std::promise<endpoint> ready;
     auto bound = ready.get_future();
-    w.thread = std::thread(run_worker, std::ref(w), at, o.threads > 1, std::cref(o), std::move(ready));
+    w.thread = std::thread(o.tls() ? run_tls_worker : run_worker, std::ref(w), at, o.threads > 1, std::cref(o),
+                           std::move(ready));
     try {
       at = bound.get();
     } catch (const std::exception& e) {
@@ -213,16 +240,16 @@ int main(int argc, char** argv) {
     }
   }
   if (status == 0) {
-    std::printf("proxy listening on %s, forwarding to %s (%d thread%s, %s backend)\n", at.to_string().c_str(),
-                o.to.to_string().c_str(), o.threads, o.threads > 1 ? "s" : "",
-                std::string(to_string(workers[0].l->backend())).c_str());
+    std::printf("proxy listening on %s%s, forwarding to %s%s (%d thread%s, %s backend)\n", at.to_string().c_str(),
+                o.tls_cert.empty() ? "" : " (TLS)", o.to_text().c_str(), o.to_tls ? " (TLS)" : "", o.threads,
+                o.threads > 1 ? "s" : "", std::string(to_string(workers[0].l->backend())).c_str());
     std::fflush(stdout);
     int sig = 0;
     sigwait(&stop_signals, &sig);
   }
   // Each loop closes its listener and cancels its connections, then run() returns.
   for (auto& w : workers)
-    if (w.l) w.l->post([&w] { w.server->close(), w.shutdown.request_stop(); });
+    if (w.l) w.l->post([&w] { w.stop(); });
   for (auto& w : workers)
     if (w.thread.joinable()) w.thread.join();
   if (status == 0 && o.listen.is_unix() && !o.listen.is_abstract()) ::unlink(o.listen.address().c_str());
