@@ -18,7 +18,6 @@
 #include <coronet/tls/connect.hpp>
 #include <coronet/tls/server.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -67,7 +66,6 @@ void forward(net::socket& from, const socket_ptr& to) {
 // stderr (connect or handshake failed) and its timeout is the connect timeout.
 struct link {
   bool ready = false;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // Opens the upstream connection: TLS (verified against the worker's
@@ -119,15 +117,6 @@ void join(loop& l, const options& o, const std::shared_ptr<tls::secure_context>&
   up.on<"timeout">([&up, &o, state] {
     if (state->ready) {
       up.destroy();  // idle
-      return;
-    }
-    // TRICKY: the loop reads its clock before it waits, so a timeout armed
-    // while handling the accept that ended a long wait can fire early: the
-    // real clock decides.
-    const auto left = std::chrono::duration<double, std::milli>(
-        o.connect_timeout - (std::chrono::steady_clock::now() - state->started));
-    if (left.count() > 0) {
-      up.set_timeout(left.count());
       return;
     }
     up.destroy(net::error_info::system(errno_code(ETIMEDOUT), "connect", o.to_host, o.to_port));

@@ -165,15 +165,9 @@ engine::~engine() { SSL_free(ssl_); }
 void engine::on_open() {
   if (role_.is_server) {
     if (role_.handshake_timeout.count() > 0) {
-      // TRICKY: the loop reads its clock before it waits, and a connection
-      // accepted at the end of a long wait arms this timer against that
-      // older time, so it can fire at once: the real clock decides.
-      handshake_started_ = std::chrono::steady_clock::now();
       handshake_timer_.emplace(sock_.get_loop(), [this] {
-        if (secure_ || failed_ || sock_.destroyed()) return;
-        const auto left = role_.handshake_timeout - (std::chrono::steady_clock::now() - handshake_started_);
-        if (left > std::chrono::nanoseconds::zero()) return handshake_timer_->expires_after(left);
-        handshake_failed(net::error_info::node(make_error_code(errc::ERR_TLS_HANDSHAKE_TIMEOUT), "TLS handshake timeout"));
+        if (!secure_ && !failed_ && !sock_.destroyed())
+          handshake_failed(net::error_info::node(make_error_code(errc::ERR_TLS_HANDSHAKE_TIMEOUT), "TLS handshake timeout"));
       });
       handshake_timer_->unref();  // the connection holds the loop, not its timer
       handshake_timer_->expires_after(role_.handshake_timeout);

@@ -15,7 +15,6 @@
 #include <openssl/ssl.h>
 
 #include <array>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,7 +78,6 @@ class engine final : public net::stream_layer {
   std::string held_{};        // writes made before the handshake was done
   std::vector<std::pair<std::size_t, net::write_callback>> held_callbacks_{};
   std::optional<deadline> handshake_timer_{};
-  std::chrono::steady_clock::time_point handshake_started_{};
   std::array<char, 16 * 1024> plain_{};
 };
 
