@@ -98,12 +98,49 @@ task<std::optional<error_info>> write_task(socket& s, std::unique_ptr<std::strin
 
 }  // namespace
 
-task<outcome<std::shared_ptr<socket>>> connect(loop& l, connect_options options, std::stop_token stop) {
+task<outcome<std::shared_ptr<socket>>> connect_owned(loop& l, connect_options options, std::stop_token stop) {
   return connect_task(l, std::make_unique<connect_options>(std::move(options)), std::move(stop));
 }
 
-task<std::optional<error_info>> listen(server& s, server_listen_options options) {
+task<outcome<std::shared_ptr<socket>>> connect(loop& l, connect_args a, std::stop_token stop) {
+  connect_options o;
+  o.port = a.port;
+  o.host = a.host;
+  o.path = a.path;
+  o.local_address = a.local_address;
+  o.local_port = a.local_port;
+  o.family = a.family;
+  o.hints = a.hints;
+  o.no_delay = a.no_delay;
+  o.keep_alive = a.keep_alive;
+  o.keep_alive_initial_delay = a.keep_alive_initial_delay;
+  o.timeout = a.timeout;
+  o.type_of_service = a.type_of_service;
+  o.block_list = a.block_list;
+  o.auto_select_family = a.auto_select_family;
+  o.auto_select_family_attempt_timeout = a.auto_select_family_attempt_timeout;
+  o.happy_eyeballs = a.happy_eyeballs;
+  return connect_owned(l, std::move(o), std::move(stop));
+}
+
+task<std::optional<error_info>> listen_owned(server& s, server_listen_options options) {
   return listen_task(s, std::make_unique<server_listen_options>(std::move(options)));
+}
+
+task<std::optional<error_info>> listen(server& s, listen_args a) {
+  server_listen_options o;
+  o.handle = a.handle;
+  o.port = a.port;
+  o.host = a.host;
+  o.path = a.path;
+  o.backlog = a.backlog;
+  o.exclusive = a.exclusive;
+  o.reuse_port = a.reuse_port;
+  o.ipv6_only = a.ipv6_only;
+  o.readable_all = a.readable_all;
+  o.writable_all = a.writable_all;
+  if (a.signal.token) o.signal = *a.signal.token;
+  return listen_owned(s, std::move(o));
 }
 
 task<std::optional<error_info>> write(socket& s, std::string data) {

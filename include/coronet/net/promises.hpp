@@ -14,9 +14,12 @@
 #pragma once
 
 #include <coronet/notifier.hpp>
+#include <coronet/net/promise_args.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/task.hpp>
+
+#include <concepts>
 
 #include <deque>
 #include <memory>
@@ -37,16 +40,28 @@ struct outcome {
   explicit operator bool() const noexcept { return !error; }
 };
 
-// net.connect, resolved at `connect`, rejected at `error`.
-task<outcome<std::shared_ptr<socket>>> connect(loop& l, connect_options options, std::stop_token stop = {});
-// server.listen, resolved at `listening`, rejected at `error`.
-task<std::optional<error_info>> listen(server& s, server_listen_options options);
+// net.connect, resolved at `connect`, rejected at `error`. Braced options
+// are connect_args (promise_args.hpp says why); named ones connect_options.
+task<outcome<std::shared_ptr<socket>>> connect(loop& l, connect_args args, std::stop_token stop = {});
+task<outcome<std::shared_ptr<socket>>> connect_owned(loop& l, connect_options options, std::stop_token stop);
+template <std::same_as<connect_options> Options>  // a template, so a braced list never picks it
+task<outcome<std::shared_ptr<socket>>> connect(loop& l, const Options& options, std::stop_token stop = {}) {
+  return connect_owned(l, options, std::move(stop));
+}
+// server.listen, resolved at `listening`, rejected at `error`. Braced
+// options are listen_args; named ones server_listen_options.
+task<std::optional<error_info>> listen(server& s, listen_args args);
+task<std::optional<error_info>> listen_owned(server& s, server_listen_options options);
+template <std::same_as<server_listen_options> Options>
+task<std::optional<error_info>> listen(server& s, const Options& options) {
+  return listen_owned(s, options);
+}
 // socket.write, resolved once the data went out.
 task<std::optional<error_info>> write(socket& s, std::string data);
 
 // (These are plain functions that hand their arguments to coroutines by
-// pointer: g++ 12 destroys a braced temporary passed by value straight to a
-// coroutine twice.)
+// pointer: g++ 12 also mishandles arguments passed by value straight to a
+// coroutine inside a co_await expression.)
 
 namespace detail {
 // How an event argument is kept once the emit is over: views become owned
