@@ -15,32 +15,50 @@
 #include "core/op_fifo.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <memory>
-#include <vector>
+#include <stdexcept>
 
 namespace coronet::detail {
 
-// A FIFO over a vector: allocates nothing until first used (an idle
-// connection holds no memory here) and reuses its storage after that.
-template <class T>
+// A FIFO in a ring that doubles when full: allocates nothing until first
+// used (an idle connection holds no memory here) and reuses its storage after
+// that. `Index` bounds the length; a connection's receive queue, which can
+// never hold more than the loop's receive buffers (at most 32768), takes 16
+// bits so that the whole queue costs an idle connection 16 bytes.
+template <class T, class Index = std::uint32_t>
 class small_queue {
  public:
-  bool empty() const noexcept { return head_ == items_.size(); }
-  std::size_t size() const noexcept { return items_.size() - head_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
   T& front() noexcept { return items_[head_]; }
-  void push(const T& v) { items_.push_back(v); }
+  void push(const T& v) {
+    if (size_ == capacity_) grow();
+    items_[(head_ + size_) % capacity_] = v;
+    ++size_;
+  }
   T pop() noexcept {
-    T v = items_[head_++];
-    if (head_ == items_.size()) {
-      items_.clear();
-      head_ = 0;
-    }
+    T v = items_[head_];
+    head_ = static_cast<Index>((head_ + 1) % capacity_);
+    --size_;
     return v;
   }
 
  private:
-  std::vector<T> items_;
-  std::size_t head_ = 0;
+  void grow() {
+    const std::size_t cap = capacity_ ? 2 * std::size_t{capacity_} : 4;
+    if (cap > std::numeric_limits<Index>::max()) throw std::length_error("small_queue");
+    auto bigger = std::make_unique<T[]>(cap);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = items_[(head_ + i) % capacity_];
+    items_ = std::move(bigger);
+    head_ = 0;
+    capacity_ = static_cast<Index>(cap);
+  }
+
+  std::unique_ptr<T[]> items_;
+  Index head_ = 0;
+  Index size_ = 0;
+  Index capacity_ = 0;
 };
 
 // Multishot accept: a listener's state, allocated when it first accepts.
@@ -71,7 +89,7 @@ struct uring_handle final : io_handle {
   bool recv_starved = false;  // waiting for a buffer to come back (ENOBUFS)
   int recv_final = 1;         // <= 0 once the stream ended (0) or failed (-errno)
   io_op* recv_waiter = nullptr;
-  small_queue<chunk> chunks;  // received, not yet taken
+  small_queue<chunk, std::uint16_t> chunks;  // received, not yet taken
 };
 
 // What a kernel request's user_data names. A request an awaitable started
