@@ -15,8 +15,8 @@
 #include <cstring>
 #include <new>
 #include <string>
-#include <utility>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace coronet::detail {
@@ -70,9 +70,7 @@ class uring_backend final : public backend {
 
   backend_kind kind() const noexcept override { return backend_kind::uring; }
 
-  io_handle* attach(int fd) override {
-    return new uring_handle(loop_, fd);
-  }
+  io_handle* attach(int fd) override { return new uring_handle(loop_, fd); }
 
   void close(io_handle* base) noexcept override {
     auto* h = static_cast<uring_handle*>(base);

@@ -69,7 +69,7 @@ struct accept_state {
   // the next one waits for a client first (a poll), or it would spin.
   bool exhausted = false;
   bool polling = false;
-  int error = 0;             // an error nobody has taken yet (positive errno)
+  int error = 0;  // an error nobody has taken yet (positive errno)
   op_fifo waiters;
   small_queue<int> accepted;  // connections nobody has taken yet
 };
