@@ -3,6 +3,10 @@
 // The task starts in the loop's next turn (so spawning before run() is fine)
 // and owns itself: it is destroyed when it finishes. An exception that
 // escapes it goes to the loop's exception handler, never nowhere.
+//
+// spawn(loop, task) runs the task's own frame detached (see task.hpp), so a
+// spawned task costs one coroutine frame; spawn(loop, fn) adds one small
+// frame that keeps the callable alive.
 #pragma once
 
 #include <coronet/loop.hpp>
@@ -10,47 +14,35 @@
 
 #include <concepts>
 #include <coroutine>
-#include <exception>
-#include <type_traits>
 #include <utility>
 
 namespace coronet {
 
 namespace detail {
 
-struct detached {
-  struct promise_type {
-    detached get_return_object() noexcept {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }  // caught below
-  };
-  std::coroutine_handle<promise_type> handle;
-};
+void schedule(loop& l, std::coroutine_handle<> h);
 
 // Holds the callable (and so a lambda's captures) in this frame for the
 // whole life of the task it makes.
 template <class F>
-detached run_detached(loop& l, F fn) {
-  try {
-    co_await fn();
-  } catch (...) {
-    l.report_exception(std::current_exception());
-  }
+task<void> run_callable(F fn) {
+  co_await fn();
 }
-
-void schedule(loop& l, std::coroutine_handle<> h);
 
 }  // namespace detail
 
 // spawn(loop, task): start an existing task.
 template <class T>
 void spawn(loop& l, task<T> t) {
-  auto d = detail::run_detached(l, [t = std::move(t)]() mutable { return std::move(t); });
-  detail::schedule(l, d.handle);
+  auto h = t.release();
+  if (!h) return;  // an empty task: nothing to run
+  h.promise().detach(l);
+  try {
+    detail::schedule(l, h);
+  } catch (...) {  // out of memory: the task never runs
+    h.destroy();
+    throw;
+  }
 }
 
 // spawn(loop, fn): start fn() where fn returns a task. Prefer this for
@@ -58,8 +50,7 @@ void spawn(loop& l, task<T> t) {
 template <class F>
   requires std::invocable<F&>
 void spawn(loop& l, F fn) {
-  auto d = detail::run_detached(l, std::move(fn));
-  detail::schedule(l, d.handle);
+  spawn(l, detail::run_callable(std::move(fn)));
 }
 
 }  // namespace coronet

@@ -5,7 +5,13 @@
 // coroutine (symmetric transfer), so a million tasks that complete without
 // suspending run in constant stack. An exception thrown inside the task is
 // rethrown from the co_await that awaited it.
+//
+// spawn() runs a task detached instead: the frame then destroys itself when
+// the task ends, and an exception that escapes goes to the loop's exception
+// handler. No second frame wraps it, so a detached task costs one frame.
 #pragma once
+
+#include <coronet/loop.hpp>
 
 #include <concepts>
 #include <coroutine>
@@ -27,8 +33,16 @@ class task_promise_base {
     bool await_ready() const noexcept { return false; }
     template <class Promise>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-      auto next = h.promise().continuation_;
-      return next ? next : std::noop_coroutine();
+      auto& p = h.promise();
+      if (loop* l = p.detached_) {
+        // Nobody awaits a detached task: its frame is ours to free, and an
+        // exception has nowhere to go but the loop.
+        std::exception_ptr e = p.escaped();
+        h.destroy();
+        if (e) l->report_exception(std::move(e));
+        return std::noop_coroutine();
+      }
+      return p.continuation_ ? p.continuation_ : std::noop_coroutine();
     }
     void await_resume() noexcept {}
   };
@@ -36,9 +50,12 @@ class task_promise_base {
   std::suspend_always initial_suspend() noexcept { return {}; }
   final_awaiter final_suspend() noexcept { return {}; }
   void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+  // spawn(): nobody will await this task; it ends itself on loop `l`.
+  void detach(loop& l) noexcept { detached_ = &l; }
 
  private:
   std::coroutine_handle<> continuation_;
+  loop* detached_ = nullptr;
 };
 
 template <class T>
@@ -56,6 +73,9 @@ class task_promise : public task_promise_base {
     result_.template emplace<1>(std::forward<U>(v));
   }
   void unhandled_exception() noexcept { result_.template emplace<2>(std::current_exception()); }
+  std::exception_ptr escaped() noexcept {
+    return result_.index() == 2 ? std::move(std::get<2>(result_)) : std::exception_ptr{};
+  }
   T take() {
     if (result_.index() == 2) std::rethrow_exception(std::get<2>(result_));
     return std::move(std::get<1>(result_));
@@ -71,6 +91,7 @@ class task_promise<void> : public task_promise_base {
   task<void> get_return_object() noexcept;
   void return_void() noexcept {}
   void unhandled_exception() noexcept { error_ = std::current_exception(); }
+  std::exception_ptr escaped() noexcept { return std::move(error_); }
   void take() {
     if (error_) std::rethrow_exception(error_);
   }
@@ -119,7 +140,7 @@ class [[nodiscard]] task {
     return awaiter{h_};
   }
 
-  // For spawn(): gives up ownership of the coroutine frame.
+  // For spawn(): gives up ownership of the coroutine frame (see detach()).
   handle_type release() noexcept { return std::exchange(h_, {}); }
 
  private:

@@ -89,7 +89,7 @@ void connect_race::start_next() {
   while (!done_ && next_ < attempts_.size()) {
     const std::size_t index = next_++;
     const lookup_address target = attempts_[index].target;  // a copy: listeners run below
-    socket_.attempted_addresses_->push_back(target.address + ':' + std::to_string(port_));
+    socket_.connect_->attempted_addresses->push_back(target.address + ':' + std::to_string(port_));
     socket_.emit<"connectionAttempt">(target.address, port_, target.family);
     if (done_ || socket_.destroyed_) return;
 
@@ -108,7 +108,7 @@ void connect_race::start_next() {
       attempt_failed(index, error_info::system(opened.ec, "connect", target.address, port_));
       continue;
     }
-    if (const int local_port = socket_.extras_.local_port; local_port != 0) {
+    if (const int local_port = socket_.connect_->local_port; local_port != 0) {
       // localPort without localAddress: bind each attempt to its family's any address, as Node does.
       auto local = endpoint::any(to->family(), static_cast<std::uint16_t>(local_port));
       if (auto ec = opened->bind(local)) {

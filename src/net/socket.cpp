@@ -61,7 +61,12 @@ socket::socket(private_tag, loop& l, socket_options options)
 }
 
 socket::~socket() {
-  close_descriptor(bound_fd_);  // adopted but never connected (-1: nothing)
+  if (connect_) close_descriptor(connect_->bound_fd);  // adopted but never connected (-1: nothing)
+}
+
+socket::connect_state& socket::connecting_state() {
+  if (!connect_) connect_ = std::make_unique<connect_state>();
+  return *connect_;
 }
 
 std::shared_ptr<socket> socket::create(loop& l, socket_options options) {
@@ -76,7 +81,7 @@ void socket::created() {
     auto* self = static_cast<socket*>(p);
     if (!self->destroyed_ && (self->state_ == state::open || self->state_ == state::connecting)) self->destroy();
   });
-  if (options_.handle) bound_fd_ = std::exchange(options_.handle, nullptr)->adopt();
+  if (options_.handle) connecting_state().bound_fd = std::exchange(options_.handle, nullptr)->adopt();
   if (options_.fd >= 0) {
     stream_socket io(loop_, options_.fd);
     options_.fd = -1;
@@ -139,7 +144,14 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   }
   if (on_connect) once<"connect">([cb = std::move(on_connect)] { cb(); });
   if (o.timeout) set_timeout(*o.timeout);
-  extras_ = {o.local_address, o.local_port, o.no_delay};
+  {
+    auto& c = connecting_state();
+    c.local_address = o.local_address;
+    c.local_port = o.local_port;
+    c.no_delay = o.no_delay;
+    c.race.reset();
+    c.attempted_addresses.reset();
+  }
   if (o.keep_alive) keep_alive_ = keep_alive_options{.enable = true, .initial_delay = o.keep_alive_initial_delay};
   if (o.type_of_service) type_of_service_ = o.type_of_service;
   // Reconnecting from a `close` listener that ran before the one failing the
@@ -155,8 +167,6 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   const unsigned generation = ++connect_generation_;
   state_ = state::connecting;
   readable_ = writable_ = true;
-  race_.reset();
-  attempted_addresses_.reset();
   hold_loop();
 
   if (!o.path.empty()) {
@@ -182,7 +192,7 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
       return;
     }
     const int family = at->family() == AF_INET6 ? 6 : 4;
-    if (attempted_addresses_) attempted_addresses_->push_back(address + ':' + std::to_string(port));
+    if (auto& tried = connect_->attempted_addresses) tried->push_back(address + ':' + std::to_string(port));
     emit<"connectionAttempt">(address, port, family);
     if (state_ != state::connecting || destroyed_) return;
     if (blocked && blocked->check(address, family == 6 ? "ipv6" : "ipv4")) {
@@ -201,7 +211,7 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   }
   // Node: autoSelectFamily applies to a name, with family 0 and no localAddress.
   const bool race = o.auto_select_family.value_or(get_default_auto_select_family()) && o.family == 0 &&
-                    o.local_address.empty() && bound_fd_ < 0;
+                    o.local_address.empty() && connect_->bound_fd < 0;
   const eyeballs mode = o.happy_eyeballs;
   auto self = shared_from_this();
   auto answered = [self, host, go, race, port, blocked, attempt_delay, mode, generation](
@@ -251,14 +261,15 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
                                           "Invalid IP address: " + found.front().address));
       return;
     }
-    self->attempted_addresses_.emplace();
+    self->connect_->attempted_addresses.emplace();
     if (targets.size() == 1) {  // Node: one address is a plain connect
       go(targets.front().address);
       return;
     }
-    self->race_ = std::make_shared<detail::connect_race>(*self, std::move(targets), port, blocked,
-                                                         std::chrono::milliseconds(attempt_delay), mode);
-    self->race_->start();
+    auto& race = self->connect_->race;
+    race = std::make_shared<detail::connect_race>(*self, std::move(targets), port, blocked,
+                                                  std::chrono::milliseconds(attempt_delay), mode);
+    race->start();
   };
   lookup_callback done(std::move(answered), race);
   if (o.lookup) {
@@ -273,13 +284,14 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
 }
 
 void socket::stop_connect_attempts() noexcept {
-  if (race_) race_->cancel();
+  if (connect_ && connect_->race) connect_->race->cancel();
 }
 
 void socket::start_connect(const endpoint& to, std::string address_text, int port) {
   const std::optional<int> shown_port = port < 0 ? std::nullopt : std::optional(port);
-  if (bound_fd_ >= 0) {
-    io_ = stream_socket(loop_, std::exchange(bound_fd_, -1));  // a bound_socket's binding
+  connect_state& c = connecting_state();
+  if (c.bound_fd >= 0) {
+    io_ = stream_socket(loop_, std::exchange(c.bound_fd, -1));  // a bound_socket's binding
   } else {
     auto opened = stream_socket::open(loop_, to.family());
     if (!opened) {
@@ -288,15 +300,15 @@ void socket::start_connect(const endpoint& to, std::string address_text, int por
     }
     io_ = std::move(opened.value);
   }
-  if (!extras_.local_address.empty() || extras_.local_port != 0) {
+  if (!c.local_address.empty() || c.local_port != 0) {
     // localAddress / localPort: bind(2) before connect(2), as Node does.
-    auto local = extras_.local_address.empty()
-                     ? result<endpoint>{{}, endpoint::any(to.family(), static_cast<std::uint16_t>(extras_.local_port))}
-                     : endpoint::ip(extras_.local_address, static_cast<std::uint16_t>(extras_.local_port));
+    auto local = c.local_address.empty()
+                     ? result<endpoint>{{}, endpoint::any(to.family(), static_cast<std::uint16_t>(c.local_port))}
+                     : endpoint::ip(c.local_address, static_cast<std::uint16_t>(c.local_port));
     std::error_code ec = local.ec;
     if (!ec) ec = io_.bind(*local);
     if (ec) {
-      fail_connect(error_info::system(ec, "bind", extras_.local_address, extras_.local_port));
+      fail_connect(error_info::system(ec, "bind", c.local_address, c.local_port));
       return;
     }
   }
@@ -328,7 +340,7 @@ void socket::fail_connect(error_info e) {
 void socket::on_connected() {
   state_ = state::open;
   if (connecting_writes_listener_) off<"close">(std::exchange(connecting_writes_listener_, {}));
-  if (extras_.no_delay) set_no_delay(true);
+  if (connect_ && connect_->no_delay) set_no_delay(true);
   apply_socket_options();
   cache_addresses();
   touch();
@@ -484,7 +496,7 @@ socket& socket::set_encoding(std::string_view name) {
 socket& socket::ref() {
   referenced_ = true;
   io_.ref();
-  if (race_) race_->set_ref(true);
+  if (connect_ && connect_->race) connect_->race->set_ref(true);
   if (state_ == state::connecting || state_ == state::open) hold_loop();
   return *this;
 }
@@ -492,7 +504,7 @@ socket& socket::ref() {
 socket& socket::unref() {
   referenced_ = false;
   io_.unref();
-  if (race_) race_->set_ref(false);  // the attempts still connecting
+  if (connect_ && connect_->race) connect_->race->set_ref(false);  // the attempts still connecting
   hold_.reset();
   return *this;
 }

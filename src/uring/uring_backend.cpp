@@ -13,9 +13,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <string>
-#include <utility>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace coronet::detail {
@@ -69,28 +70,22 @@ class uring_backend final : public backend {
 
   backend_kind kind() const noexcept override { return backend_kind::uring; }
 
-  io_handle* attach(int fd) override {
-    auto* h = new uring_handle(loop_, fd);
-    h->accept_request.owner = h;
-    h->accept_request.on_complete = &accept_completed;
-    h->accept_poll.owner = h;
-    h->accept_poll.on_complete = &accept_poll_completed;
-    h->recv_request.owner = h;
-    h->recv_request.on_complete = &receive_completed;
-    return h;
-  }
+  io_handle* attach(int fd) override { return new uring_handle(loop_, fd); }
 
   void close(io_handle* base) noexcept override {
     auto* h = static_cast<uring_handle*>(base);
     // Waiters queued here (not in the kernel) finish now, as cancelled.
-    while (io_op* w = h->accept_waiters.pop()) finish_later(w, -ECANCELED);
+    accept_state* a = h->accept.get();
+    if (a) {
+      while (io_op* w = a->waiters.pop()) finish_later(w, -ECANCELED);
+      while (!a->accepted.empty()) ::close(a->accepted.pop());
+    }
     if (io_op* w = std::exchange(h->recv_waiter, nullptr)) finish_later(w, -ECANCELED);
-    while (!h->accepted.empty()) ::close(h->accepted.pop());
     while (!h->chunks.empty()) release_receive_buffer(h->chunks.pop().id);
     // Everything the kernel holds for this descriptor ends with ECANCELED;
     // their completions still arrive, so no memory goes before they do. The
     // cancel must reach the kernel while the descriptor still names the file.
-    if (h->accept_armed || h->accept_polling || h->recv_armed || h->pending > 0) {
+    if ((a && (a->armed || a->polling)) || h->recv_armed || h->pending > 0) {
       io_uring_sqe* sqe = get_sqe();
       io_uring_prep_cancel_fd(sqe, h->fd, IORING_ASYNC_CANCEL_ALL);
       io_uring_sqe_set_data64(sqe, 0);
@@ -116,7 +111,7 @@ class uring_backend final : public backend {
   void cancel(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<uring_handle*>(base);
     if (op->kind == op_kind::accept) {
-      if (h->accept_waiters.remove(op)) finish_later(op, -ECANCELED);
+      if (h->accept && h->accept->waiters.remove(op)) finish_later(op, -ECANCELED);
       return;
     }
     if (op->kind == op_kind::receive) {
@@ -127,7 +122,7 @@ class uring_backend final : public backend {
       return;
     }
     op->cqe_flags |= cancel_requested;  // a retry after EAGAIN must not outlive it
-    cancel_request(op);
+    cancel_request(reinterpret_cast<std::uintptr_t>(op));
   }
 
   std::byte* receive_buffer_data(std::uint32_t id) noexcept override {
@@ -294,9 +289,10 @@ class uring_backend final : public backend {
     return true;
   }
 
-  void cancel_request(io_op* target) noexcept {
+  // Cancels the kernel request whose user_data is `target`.
+  void cancel_request(std::uint64_t target) noexcept {
     io_uring_sqe* sqe = get_sqe();
-    io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(target), 0);
+    io_uring_prep_cancel64(sqe, target, 0);
     io_uring_sqe_set_data64(sqe, 0);
   }
 
@@ -314,25 +310,27 @@ class uring_backend final : public backend {
       if (n == 0) return;
       // Copy out and free the CQ slots first: a completion may submit.
       struct done {
-        io_op* op;
+        std::uint64_t data;
         int res;
         std::uint32_t flags;
       } batch[64];
-      for (unsigned i = 0; i < n; ++i)
-        batch[i] = {reinterpret_cast<io_op*>(io_uring_cqe_get_data(cqes[i])), cqes[i]->res, cqes[i]->flags};
+      for (unsigned i = 0; i < n; ++i) batch[i] = {io_uring_cqe_get_data64(cqes[i]), cqes[i]->res, cqes[i]->flags};
       io_uring_cq_advance(&ring_, n);
       for (unsigned i = 0; i < n; ++i) {
-        auto [op, res, flags] = batch[i];
-        if (!op) continue;  // a cancel request's own completion
+        auto [data, res, flags] = batch[i];
+        if (!data) continue;  // a cancel request's own completion
         if (!(flags & IORING_CQE_F_MORE)) --in_flight_;
-        if (!dispatch) {  // tearing down: settle ownership, resume nobody
-          if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
-          const bool handle_request = is_handle_request(op);
-          if (op->on_complete == &accept_completed && res >= 0) ::close(res);
-          if (handle_request && !(flags & IORING_CQE_F_MORE)) loop_.release(static_cast<uring_handle*>(op->owner));
+        if (auto tag = data & handle_request_mask) {
+          auto* h = reinterpret_cast<uring_handle*>(data & ~handle_request_mask);
+          handle_completed(h, static_cast<handle_request>(tag), res, flags, dispatch);
           continue;
         }
-        if (!is_handle_request(op) && continued(op, res)) continue;
+        auto* op = reinterpret_cast<io_op*>(data);
+        if (!dispatch) {  // tearing down: resume nobody
+          if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
+          continue;
+        }
+        if (continued(op, res)) continue;
         op->res = res;
         op->cqe_flags = flags;
         op->on_complete(op);
@@ -342,36 +340,54 @@ class uring_backend final : public backend {
 
   // The requests a handle owns (multishot accept and receive, the accept
   // poll after EMFILE): each holds a handle reference until its last CQE.
-  static bool is_handle_request(const io_op* op) noexcept {
-    return op->on_complete == &accept_completed || op->on_complete == &receive_completed ||
-           op->on_complete == &accept_poll_completed;
+  void handle_completed(uring_handle* h, handle_request r, int res, std::uint32_t flags, bool dispatch) noexcept {
+    if (!dispatch) {  // tearing down: settle ownership, resume nobody
+      if ((flags & IORING_CQE_F_BUFFER) && res > 0) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
+      if (r == handle_request::accept && res >= 0) ::close(res);
+      if (!(flags & IORING_CQE_F_MORE)) loop_.release(h);
+      return;
+    }
+    switch (r) {
+      case handle_request::accept: accept_completed(h, res, flags); break;
+      case handle_request::accept_poll: accept_poll_completed(h); break;
+      case handle_request::receive: receive_completed(h, res, flags); break;
+    }
   }
 
   // ---- accept ----------------------------------------------------------------
 
   bool start_accept(uring_handle* h, io_op* op) noexcept {
-    if (!h->accepted.empty()) {
-      op->res = h->accepted.pop();
+    if (!h->accept) {
+      h->accept.reset(new (std::nothrow) accept_state);
+      if (!h->accept) {
+        op->res = -ENOMEM;
+        return false;
+      }
+    }
+    accept_state& a = *h->accept;
+    if (!a.accepted.empty()) {
+      op->res = a.accepted.pop();
       return false;
     }
-    if (h->accept_error) {
-      op->res = -std::exchange(h->accept_error, 0);
+    if (a.error) {
+      op->res = -std::exchange(a.error, 0);
       return false;
     }
-    h->accept_waiters.push(op);
-    if (!h->accept_armed) arm_accept(h);
+    a.waiters.push(op);
+    if (!a.armed) arm_accept(h);
     return true;
   }
 
   void arm_accept(uring_handle* h) noexcept {
-    if (h->accept_exhausted) {
-      if (!h->accept_polling) arm_accept_poll(h);
+    accept_state& a = *h->accept;
+    if (a.exhausted) {
+      if (!a.polling) arm_accept_poll(h);
       return;
     }
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_multishot_accept(sqe, h->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    io_uring_sqe_set_data(sqe, &h->accept_request);
-    h->accept_armed = true;
+    io_uring_sqe_set_data64(sqe, user_data_of(h, handle_request::accept));
+    a.armed = true;
     ++h->refs;  // the kernel request holds the handle
     ++in_flight_;
   }
@@ -379,34 +395,31 @@ class uring_backend final : public backend {
   void arm_accept_poll(uring_handle* h) noexcept {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_poll_add(sqe, h->fd, POLLIN);
-    io_uring_sqe_set_data(sqe, &h->accept_poll);
-    h->accept_polling = true;
+    io_uring_sqe_set_data64(sqe, user_data_of(h, handle_request::accept_poll));
+    h->accept->polling = true;
     ++h->refs;
     ++in_flight_;
   }
 
   // A client is waiting: try accepting again.
-  static void accept_poll_completed(io_op* req) noexcept {
-    auto* h = static_cast<uring_handle*>(req->owner);
-    auto& self = static_cast<uring_backend&>(h->loop->io());
-    h->accept_polling = false;
-    h->accept_exhausted = false;
-    if (!h->closed && !h->accept_waiters.empty() && !h->accept_armed) self.arm_accept(h);
-    self.loop_.release(h);
+  void accept_poll_completed(uring_handle* h) noexcept {
+    accept_state& a = *h->accept;
+    a.polling = false;
+    a.exhausted = false;
+    if (!h->closed && !a.waiters.empty() && !a.armed) arm_accept(h);
+    loop_.release(h);
   }
 
-  static void accept_completed(io_op* req) noexcept {
-    auto* h = static_cast<uring_handle*>(req->owner);
-    auto& self = static_cast<uring_backend&>(h->loop->io());
-    const int res = req->res;
-    const bool more = req->cqe_flags & IORING_CQE_F_MORE;
-    if (!more) h->accept_armed = h->accept_cancelling = false;
+  void accept_completed(uring_handle* h, int res, std::uint32_t flags) noexcept {
+    accept_state& a = *h->accept;
+    const bool more = flags & IORING_CQE_F_MORE;
+    if (!more) a.armed = a.cancelling = false;
 
     // Out of descriptors: empty the backlog, or the re-armed accept fails
     // again at once, forever.
     if ((res == -EMFILE || res == -ENFILE) && !h->closed) {
-      h->accept_exhausted = true;
-      self.loop_.shed_waiting_connections(h->fd);
+      a.exhausted = true;
+      loop_.shed_waiting_connections(h->fd);
     }
     if (res >= 0 && h->closed) {
       ::close(res);
@@ -414,22 +427,22 @@ class uring_backend final : public backend {
       // The kernel gave up waiting, nothing failed (see continued()); the
       // request is armed again below while someone waits.
     } else if (res >= 0 || (res != -ECANCELED && !h->closed)) {
-      if (io_op* w = h->accept_waiters.pop()) {
+      if (io_op* w = a.waiters.pop()) {
         w->res = res;
         w->on_complete(w);
       } else if (res >= 0) {
-        h->accepted.push(res);
-        if (h->accepted.size() >= max_queued_accepts && h->accept_armed && !h->accept_cancelling) {
-          h->accept_cancelling = true;
-          self.cancel_request(&h->accept_request);
+        a.accepted.push(res);
+        if (a.accepted.size() >= max_queued_accepts && a.armed && !a.cancelling) {
+          a.cancelling = true;
+          cancel_request(user_data_of(h, handle_request::accept));
         }
       } else {
-        h->accept_error = -res;
+        a.error = -res;
       }
     }
     if (!more) {
-      if (!h->closed && !h->accept_waiters.empty() && !h->accept_armed) self.arm_accept(h);
-      self.loop_.release(h);
+      if (!h->closed && !a.waiters.empty() && !a.armed) arm_accept(h);
+      loop_.release(h);
     }
   }
 
@@ -460,7 +473,7 @@ class uring_backend final : public backend {
     io_uring_prep_recv_multishot(sqe, h->fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = buffer_group;
-    io_uring_sqe_set_data(sqe, &h->recv_request);
+    io_uring_sqe_set_data64(sqe, user_data_of(h, handle_request::receive));
     h->recv_armed = true;
     ++h->refs;
     ++in_flight_;
@@ -473,20 +486,16 @@ class uring_backend final : public backend {
     starved_.push_back(h);
   }
 
-  static void receive_completed(io_op* req) noexcept {
-    auto* h = static_cast<uring_handle*>(req->owner);
-    auto& self = static_cast<uring_backend&>(h->loop->io());
-    const int res = req->res;
-    const std::uint32_t flags = req->cqe_flags;
+  void receive_completed(uring_handle* h, int res, std::uint32_t flags) noexcept {
     const bool more = flags & IORING_CQE_F_MORE;
     if (!more) h->recv_armed = h->recv_cancelling = false;
 
     if (flags & IORING_CQE_F_BUFFER) {
-      --self.free_buffers_;
-      if (res <= 0 || h->closed) self.release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
+      --free_buffers_;
+      if (res <= 0 || h->closed) release_receive_buffer(flags >> IORING_CQE_BUFFER_SHIFT);
     }
     if (res == -ENOBUFS) {
-      if (!h->closed) self.starve(h);
+      if (!h->closed) starve(h);
     } else if (res == -EAGAIN || res == -EINTR) {
       // Not the end of the stream (see continued()): armed again below.
     } else if (res == -ECANCELED || h->closed) {
@@ -501,7 +510,7 @@ class uring_backend final : public backend {
         h->chunks.push(c);
         if (h->chunks.size() >= max_queued_chunks && h->recv_armed && !h->recv_cancelling) {
           h->recv_cancelling = true;
-          self.cancel_request(&h->recv_request);
+          cancel_request(user_data_of(h, handle_request::receive));
         }
       }
     } else {
@@ -516,8 +525,8 @@ class uring_backend final : public backend {
     }
     if (!more) {
       if (!h->closed && h->recv_waiter && !h->recv_armed && !h->recv_starved && h->recv_final > 0)
-        self.arm_receive(h);
-      self.loop_.release(h);
+        arm_receive(h);
+      loop_.release(h);
     }
   }
 

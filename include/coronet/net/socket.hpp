@@ -170,7 +170,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Node's autoSelectFamilyAttemptedAddresses: "ip:port" of every attempt
   // made by auto_select_family; empty (no value) when it was not in effect.
   const std::optional<std::vector<std::string>>& auto_select_family_attempted_addresses() const noexcept {
-    return attempted_addresses_;
+    static const std::optional<std::vector<std::string>> none;
+    return connect_ ? connect_->attempted_addresses : none;
   }
 
   loop& get_loop() const noexcept { return loop_; }
@@ -281,15 +282,20 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::optional<std::stop_callback<std::function<void()>>> signal_watch_;
   std::function<void()> on_closed_internal_;  // the server's connection count
 
-  // What connect() asked for that applies once the socket exists.
-  struct connect_extras {
+  // What only a socket that connects out needs, behind one pointer that the
+  // first connect() (or an adopted bound_socket) fills: the connections a
+  // server accepts, most sockets of a busy process, never pay for it.
+  struct connect_state {
+    // What connect() asked for that applies once the socket exists.
     std::string local_address;
     int local_port = 0;
     bool no_delay = false;
-  } extras_{};
-  int bound_fd_ = -1;  // a bound_socket adopted through socket_options::handle
-  std::shared_ptr<detail::connect_race> race_{};  // auto_select_family's attempts
-  std::optional<std::vector<std::string>> attempted_addresses_{};
+    int bound_fd = -1;  // a bound_socket adopted through socket_options::handle
+    std::shared_ptr<detail::connect_race> race;  // auto_select_family's attempts
+    std::optional<std::vector<std::string>> attempted_addresses;
+  };
+  connect_state& connecting_state();  // allocates it on first use
+  std::unique_ptr<connect_state> connect_{};
   std::unique_ptr<stream_layer> layer_{};
 };
 
