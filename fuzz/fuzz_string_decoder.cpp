@@ -100,7 +100,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case encoding::hex:
     case encoding::base64:
     case encoding::base64url:
-    case encoding::latin1: check(encode(whole, enc) == bytes, "encode(decode(bytes)) == bytes"); break;
+    case encoding::latin1:
+      check(encode(whole, enc) == bytes, "encode(decode(bytes)) == bytes");
+      break;
     case encoding::utf8:
       check(encode(whole, enc) == whole, "valid UTF-8 encodes to itself");
       if (fuzz::is_valid_utf8(bytes)) check(whole == bytes, "valid UTF-8 decodes to itself");

@@ -45,7 +45,9 @@ std::shared_ptr<tls::secure_context> server_context() {
   X509_set_issuer_name(cert, name);
   X509_sign(cert, key, EVP_sha256());
   const std::string key_pem = pem(
-      [](BIO* b, void* k) { return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr, nullptr); },
+      [](BIO* b, void* k) {
+        return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr, nullptr);
+      },
       key);
   const std::string cert_pem = pem([](BIO* b, void* c) { return PEM_write_bio_X509(b, static_cast<X509*>(c)); }, cert);
   X509_free(cert);

@@ -2,8 +2,8 @@
 # The tree's layout is .clang-format's (clang-format 14, Debian 12's).
 #   scripts/format.sh           rewrites every tracked C and C++ file in place
 #   scripts/format.sh --check   rewrites nothing; lists the files that differ and
-#                               fails if any does (not yet in .ci/run: the tree
-#                               is not formatted yet, see issue 12)
+#                               fails if any does (scripts/test.sh, so .ci/run,
+#                               runs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cf=$(command -v clang-format-14 || command -v clang-format || true)

@@ -9,6 +9,7 @@
 #      node:net socket tests on the Asio backend, over the POSIX fallbacks
 #      (accept + fcntl, no MSG_NOSIGNAL);
 #   4. the libFuzzer targets for a bounded time (FUZZ_SECONDS, default 15 per target).
+# Before them, the layout check (scripts/format.sh --check), counted as one test.
 # Ends with one line "tests: N passed, N failed" and fails if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +66,10 @@ run_suite() {  # name, build dir, setup args...
     grep -vE '^ *[0-9]+/[0-9]+ ' "$dir.test.log" | tail -150
   fi
 }
+
+# The layout: every C and C++ file as .clang-format has it (check only).
+echo "== format"
+if scripts/format.sh --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 run_suite "g++ (io_uring + Asio)" build-gcc --buildtype=debugoptimized -Dbench=true
 CC=clang-14 CXX=clang++-14 run_suite "clang + ASan + UBSan (io_uring + Asio)" build-san \

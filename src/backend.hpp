@@ -42,8 +42,8 @@ struct io_handle {
   io_handle* live_next = nullptr;
   int fd;
   int refs = 1;
-  unsigned pending = 0;     // operations awaiting completion
-  bool referenced = true;   // pending operations keep loop::run() going
+  unsigned pending = 0;    // operations awaiting completion
+  bool referenced = true;  // pending operations keep loop::run() going
   bool closed = false;
 };
 

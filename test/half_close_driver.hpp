@@ -110,8 +110,7 @@ inline task<void> echo_until_end(stream_socket s) {
 // Sizes from 1 B to 16 MiB: the edges of a buffer, of the socket buffers
 // and of the echo's receive chunks, and a few large ones.
 inline std::vector<std::size_t> half_close_sizes() {
-  return {1,         2,         511,       4096,      16 * 1024 - 1, 16 * 1024 + 1, 64 * 1024,
-          200'000,   1 << 20,   3'000'001, 8 << 20,   16 << 20};
+  return {1, 2, 511, 4096, 16 * 1024 - 1, 16 * 1024 + 1, 64 * 1024, 200'000, 1 << 20, 3'000'001, 8 << 20, 16 << 20};
 }
 
 // Runs `rounds` passes over the sizes, `parallel` connections at a time, from
@@ -135,10 +134,11 @@ inline int half_close_attack(loop& server_loop, const endpoint& at, int rounds, 
           const std::size_t n = sizes[static_cast<std::size_t>(i) % sizes.size()];
           auto r = co_await half_close_round(l, at, n, static_cast<std::uint32_t>(i));
           if (!r.verified(n)) {
-            failures.push_back("run " + std::to_string(i) + ": sent " + std::to_string(n) + ", got " +
-                               std::to_string(r.received) + " back" + (r.eof ? " then EOF" : "") +
-                               (r.first_mismatch == SIZE_MAX ? "" : ", wrong from " + std::to_string(r.first_mismatch)) +
-                               (r.error.empty() ? "" : ", " + r.error));
+            failures.push_back(
+                "run " + std::to_string(i) + ": sent " + std::to_string(n) + ", got " + std::to_string(r.received) +
+                " back" + (r.eof ? " then EOF" : "") +
+                (r.first_mismatch == SIZE_MAX ? "" : ", wrong from " + std::to_string(r.first_mismatch)) +
+                (r.error.empty() ? "" : ", " + r.error));
           }
           ++done;
         }

@@ -70,7 +70,8 @@ inline bool is_node26(const std::string& node) {
   }
   std::string version = run("'" + node + "' --version 2>/dev/null");
   if (version.rfind("v26.", 0) != 0) {
-    std::fprintf(stderr, "%s is not Node 26 (it says \"%s\")\n", node.c_str(), version.substr(0, version.find('\n')).c_str());
+    std::fprintf(stderr, "%s is not Node 26 (it says \"%s\")\n", node.c_str(),
+                 version.substr(0, version.find('\n')).c_str());
     return false;
   }
   return true;

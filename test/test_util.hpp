@@ -61,8 +61,8 @@ inline int open_fd_count() {
 // A unique Unix socket path in the temporary directory.
 inline std::string temp_socket_path(const char* tag) {
   const char* dir = std::getenv("TMPDIR");
-  std::string p = std::string(dir && *dir ? dir : "/tmp") + "/coronet-" + tag + "-" + std::to_string(::getpid()) +
-                  "-" + std::to_string(std::rand());
+  std::string p = std::string(dir && *dir ? dir : "/tmp") + "/coronet-" + tag + "-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(std::rand());
   ::unlink(p.c_str());
   return p;
 }

@@ -21,8 +21,8 @@ namespace {
 using u128 = unsigned __int128;
 
 std::string v4_text(std::uint32_t v) {
-  return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 255) + "." + std::to_string((v >> 8) & 255) +
-         "." + std::to_string(v & 255);
+  return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 255) + "." + std::to_string((v >> 8) & 255) + "." +
+         std::to_string(v & 255);
 }
 
 std::string v6_text(u128 k) {
@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < rule_count; ++i) {
     bool v6 = i % 2 == 1;
     switch (i % 6) {
-      case 0: case 1: {  // addresses
+      case 0:
+      case 1: {  // addresses
         if (!v6) {
           auto a = static_cast<std::uint32_t>(rng());
           list.add_address(v4_text(a));
@@ -102,7 +103,8 @@ int main(int argc, char** argv) {
         }
         break;
       }
-      case 2: case 3: {  // short ranges
+      case 2:
+      case 3: {  // short ranges
         if (!v6) {
           auto a = static_cast<std::uint32_t>(rng() & 0xfffff000u), b = a + static_cast<std::uint32_t>(rng() % 4096);
           list.add_range(v4_text(a), v4_text(b));
@@ -216,8 +218,9 @@ int main(int argc, char** argv) {
   std::printf("| coronet block_list, socket_address input | %.2fM | %.2fM | %.2fM |\n", sa / 1e6, sa_v4 / 1e6,
               sa_v6 / 1e6);
   std::printf("| linear scan (pre-parsed keys) | %.3fM | | |\n", slow / 1e6);
-  std::printf("\nspeed-up %.0fx; building the list took %.0f ms; at this size an add or remove takes %.2f us, "
-              "%.2f us with a check after each (sink %zu)\n",
-              fast / slow, build_s * 1e3, churn_us, churn_checked_us, sink % 10);
+  std::printf(
+      "\nspeed-up %.0fx; building the list took %.0f ms; at this size an add or remove takes %.2f us, "
+      "%.2f us with a check after each (sink %zu)\n",
+      fast / slow, build_s * 1e3, churn_us, churn_checked_us, sink % 10);
   return 0;
 }

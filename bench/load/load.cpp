@@ -242,7 +242,7 @@ task<void> idler(bench& b) {
   }
   ++b.open;
   auto r = co_await s.receive(b.stop.get_token());  // nothing should arrive
-  if (!r.ec) ++b.errors;                             // the server sent data, or closed on us
+  if (!r.ec) ++b.errors;                            // the server sent data, or closed on us
 }
 
 // Measures: warm-up, then the interval (idle mode: from when all are open).
@@ -287,8 +287,8 @@ void report(bench& b) {
   } else {
     double p50 = percentile_us(b.latency_ns, 0.5), p99 = percentile_us(b.latency_ns, 0.99);
     double p999 = percentile_us(b.latency_ns, 0.999);
-    std::printf("rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f server_cpu_us_per_rt=%.3f ", rts / secs, p50, p99,
-                p999, cpu >= 0 && rts > 0 ? cpu * 1e6 / rts : -1);
+    std::printf("rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f server_cpu_us_per_rt=%.3f ", rts / secs, p50, p99, p999,
+                cpu >= 0 && rts > 0 ? cpu * 1e6 / rts : -1);
   }
   std::printf("server_cpu_pct=%.1f errors=%llu mismatches=%llu\n", cpu >= 0 ? cpu * 100 / secs : -1,
               (unsigned long long)b.errors, (unsigned long long)b.mismatches);
@@ -306,21 +306,36 @@ int main(int argc, char** argv) {
   config c;
   for (int i = 1; i < argc; ++i) {
     std::string_view f = argv[i];
-    if (f == "--sink") { c.sink = true; continue; }
+    if (f == "--sink") {
+      c.sink = true;
+      continue;
+    }
     if (i + 1 == argc) return usage();
     const char* v = argv[++i];
-    if (f == "--mode") c.mode = v;
-    else if (f == "--host") c.host = v;
-    else if (f == "--port") c.port = std::atoi(v);
-    else if (f == "--path") c.path = v;
-    else if (f == "-c") c.conns = std::atoi(v);
-    else if (f == "-s") c.size = std::strtoul(v, nullptr, 10);
-    else if (f == "-t") c.secs = std::atof(v);
-    else if (f == "--warmup") c.warmup = std::atof(v);
-    else if (f == "-n") c.max_round_trips = std::strtoull(v, nullptr, 10);
-    else if (f == "--server-pid") c.server_pid = std::atoi(v);
-    else if (f == "--server-cpu") c.server_cpu = std::atoi(v);
-    else return usage();
+    if (f == "--mode")
+      c.mode = v;
+    else if (f == "--host")
+      c.host = v;
+    else if (f == "--port")
+      c.port = std::atoi(v);
+    else if (f == "--path")
+      c.path = v;
+    else if (f == "-c")
+      c.conns = std::atoi(v);
+    else if (f == "-s")
+      c.size = std::strtoul(v, nullptr, 10);
+    else if (f == "-t")
+      c.secs = std::atof(v);
+    else if (f == "--warmup")
+      c.warmup = std::atof(v);
+    else if (f == "-n")
+      c.max_round_trips = std::strtoull(v, nullptr, 10);
+    else if (f == "--server-pid")
+      c.server_pid = std::atoi(v);
+    else if (f == "--server-cpu")
+      c.server_cpu = std::atoi(v);
+    else
+      return usage();
   }
   bool known = c.mode == "pingpong" || c.mode == "connect" || c.mode == "bulk" || c.mode == "idle";
   if (!known || c.conns < 1 || c.size < 1 || c.secs <= 0) return usage();
@@ -334,9 +349,12 @@ int main(int argc, char** argv) {
   loop l;
   bench b(l, c, *at);
   for (int i = 0; i < c.conns; ++i) {
-    if (c.mode == "bulk") spawn(l, bulk(b));
-    else if (c.mode == "idle") spawn(l, idler(b));
-    else spawn(l, pinger(b));
+    if (c.mode == "bulk")
+      spawn(l, bulk(b));
+    else if (c.mode == "idle")
+      spawn(l, idler(b));
+    else
+      spawn(l, pinger(b));
   }
   spawn(l, timekeeper(b));
   l.run();  // everything ends once finish() has requested the stop

@@ -38,7 +38,7 @@ struct conn {
 };
 
 static struct {
-  const char *host;
+  const char* host;
   int port, conns, server_pid, server_cpu;
   size_t size;
   double secs, warmup;
@@ -50,7 +50,7 @@ static int epfd;
 enum { SHIFTS = 251 };
 static unsigned char *base, *in;
 static unsigned long long round_trips, errors, mismatches;
-static double *latency; /* microseconds, measured round trips only */
+static double* latency; /* microseconds, measured round trips only */
 static size_t latencies, latency_cap;
 static int measuring;
 
@@ -60,16 +60,14 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static const unsigned char *message(const struct conn *c) {
-  return base + (c->round * 7u + (unsigned)c->fd) % SHIFTS;
-}
+static const unsigned char* message(const struct conn* c) { return base + (c->round * 7u + (unsigned)c->fd) % SHIFTS; }
 
 /* Server CPU seconds (user + sys), or -1 when unknown. */
 static double server_cpu_seconds(void) {
   char path[64], buf[4096];
   double tick = (double)sysconf(_SC_CLK_TCK);
   if (cfg.server_cpu >= 0) { /* busy time of one CPU */
-    FILE *f = fopen("/proc/stat", "r");
+    FILE* f = fopen("/proc/stat", "r");
     char want[16];
     snprintf(want, sizeof want, "cpu%d ", cfg.server_cpu);
     double busy = -1;
@@ -85,12 +83,12 @@ static double server_cpu_seconds(void) {
   }
   if (cfg.server_pid <= 0) return -1;
   snprintf(path, sizeof path, "/proc/%d/stat", cfg.server_pid);
-  FILE *f = fopen(path, "r");
+  FILE* f = fopen(path, "r");
   if (!f) return -1;
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
   buf[n] = 0;
-  char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  char* p = strrchr(buf, ')'); /* the command name may hold spaces */
   unsigned long long utime, stime;
   /* after ")": state, then fields 4..13, then utime (14) and stime (15) */
   if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2) return -1;
@@ -100,7 +98,7 @@ static double server_cpu_seconds(void) {
 static int dial(void) {
   struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((unsigned short)cfg.port)};
   int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-  if (fd < 0 || inet_pton(AF_INET, cfg.host, &at.sin_addr) != 1 || connect(fd, (struct sockaddr *)&at, sizeof at) < 0) {
+  if (fd < 0 || inet_pton(AF_INET, cfg.host, &at.sin_addr) != 1 || connect(fd, (struct sockaddr*)&at, sizeof at) < 0) {
     if (fd >= 0) close(fd);
     return -1;
   }
@@ -109,13 +107,13 @@ static int dial(void) {
   return fd;
 }
 
-static void watch(struct conn *c, unsigned events, int op) {
+static void watch(struct conn* c, unsigned events, int op) {
   struct epoll_event ev = {.events = events, .data.ptr = c};
   epoll_ctl(epfd, op, c->fd, &ev);
 }
 
 /* Writes what the socket takes; waits for EPOLLOUT when it takes less. */
-static int send_more(struct conn *c) {
+static int send_more(struct conn* c) {
   while (c->sent < cfg.size) {
     ssize_t w = write(c->fd, message(c) + c->sent, cfg.size - c->sent);
     if (w < 0 && errno == EINTR) continue;
@@ -129,14 +127,14 @@ static int send_more(struct conn *c) {
   return 0;
 }
 
-static int begin_round_trip(struct conn *c) {
+static int begin_round_trip(struct conn* c) {
   c->sent = c->got = 0;
   c->started = now();
   return send_more(c);
 }
 
 /* Opens (or reopens, after an error) a connection and starts it. */
-static void open_conn(struct conn *c) {
+static void open_conn(struct conn* c) {
   c->fd = dial();
   if (c->fd < 0) {
     ++errors;
@@ -150,7 +148,7 @@ static void open_conn(struct conn *c) {
   }
 }
 
-static void fail(struct conn *c) {
+static void fail(struct conn* c) {
   ++errors;
   close(c->fd);
   c->fd = -1;
@@ -165,7 +163,7 @@ static void record(double us) {
   latency[latencies++] = us;
 }
 
-static void on_event(struct conn *c, unsigned events) {
+static void on_event(struct conn* c, unsigned events) {
   if ((events & EPOLLOUT) && c->sent < cfg.size) {
     if (send_more(c) < 0) {
       fail(c);
@@ -189,8 +187,8 @@ static void on_event(struct conn *c, unsigned events) {
   if (begin_round_trip(c) < 0) fail(c);
 }
 
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
+static int by_value(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
 }
 
@@ -201,23 +199,33 @@ static double percentile(double p) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: pingpong [--host IPV4] [--port P] [-c conns] [-s size] [-t seconds] [--warmup seconds]\n"
-                  "                [--server-pid PID] [--server-cpu N]\n");
+  fprintf(stderr,
+          "usage: pingpong [--host IPV4] [--port P] [-c conns] [-s size] [-t seconds] [--warmup seconds]\n"
+          "                [--server-pid PID] [--server-cpu N]\n");
   return 2;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *f = argv[i], *v = argv[i + 1];
-    if (!strcmp(f, "--host")) cfg.host = v;
-    else if (!strcmp(f, "--port")) cfg.port = atoi(v);
-    else if (!strcmp(f, "-c")) cfg.conns = atoi(v);
-    else if (!strcmp(f, "-s")) cfg.size = strtoul(v, NULL, 10);
-    else if (!strcmp(f, "-t")) cfg.secs = atof(v);
-    else if (!strcmp(f, "--warmup")) cfg.warmup = atof(v);
-    else if (!strcmp(f, "--server-pid")) cfg.server_pid = atoi(v);
-    else if (!strcmp(f, "--server-cpu")) cfg.server_cpu = atoi(v);
-    else return usage();
+    if (!strcmp(f, "--host"))
+      cfg.host = v;
+    else if (!strcmp(f, "--port"))
+      cfg.port = atoi(v);
+    else if (!strcmp(f, "-c"))
+      cfg.conns = atoi(v);
+    else if (!strcmp(f, "-s"))
+      cfg.size = strtoul(v, NULL, 10);
+    else if (!strcmp(f, "-t"))
+      cfg.secs = atof(v);
+    else if (!strcmp(f, "--warmup"))
+      cfg.warmup = atof(v);
+    else if (!strcmp(f, "--server-pid"))
+      cfg.server_pid = atoi(v);
+    else if (!strcmp(f, "--server-cpu"))
+      cfg.server_cpu = atoi(v);
+    else
+      return usage();
   }
   /* A round trip writes all before it reads: past what the socket buffers
    * hold, client and server would both wait on a full buffer. */
@@ -226,7 +234,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN); /* a server that quit is an error to count, not our death */
   base = malloc(cfg.size + SHIFTS);
   in = malloc(cfg.size);
-  struct conn *conns = calloc((size_t)cfg.conns, sizeof *conns);
+  struct conn* conns = calloc((size_t)cfg.conns, sizeof *conns);
   if (!base || !in || !conns) return 1;
   for (size_t i = 0; i < cfg.size + SHIFTS; ++i) base[i] = (unsigned char)(i * 131 + 17);
   epfd = epoll_create1(0);
@@ -256,9 +264,10 @@ int main(int argc, char **argv) {
   double secs = end_t - begin_t, cpu = begin_cpu >= 0 && end_cpu >= 0 ? end_cpu - begin_cpu : -1;
   double rts = (double)(round_trips - begin_rts);
   qsort(latency, latencies, sizeof *latency, by_value);
-  printf("mode=pingpong backend=epoll conns=%d size=%zu secs=%.2f rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
-         "server_cpu_us_per_rt=%.3f server_cpu_pct=%.1f errors=%llu mismatches=%llu\n",
-         cfg.conns, cfg.size, secs, rts / secs, percentile(0.5), percentile(0.99), percentile(0.999),
-         cpu >= 0 && rts > 0 ? cpu * 1e6 / rts : -1, cpu >= 0 ? cpu * 100 / secs : -1, errors, mismatches);
+  printf(
+      "mode=pingpong backend=epoll conns=%d size=%zu secs=%.2f rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+      "server_cpu_us_per_rt=%.3f server_cpu_pct=%.1f errors=%llu mismatches=%llu\n",
+      cfg.conns, cfg.size, secs, rts / secs, percentile(0.5), percentile(0.99), percentile(0.999),
+      cpu >= 0 && rts > 0 ? cpu * 1e6 / rts : -1, cpu >= 0 ? cpu * 100 / secs : -1, errors, mismatches);
   return mismatches ? 3 : rts == 0 ? 1 : 0;
 }

@@ -22,10 +22,10 @@
 
 /* Bytes a blocked connection still has to send, indexed by descriptor. */
 struct pending {
-  char *data;
+  char* data;
   size_t len, off;
 };
-static struct pending **pending;
+static struct pending** pending;
 static size_t pending_cap;
 
 static int epfd;
@@ -45,7 +45,7 @@ static void drop(int fd) {
 }
 
 /* Writes what it can; returns the bytes left (-1: the connection failed). */
-static ssize_t write_some(int fd, const char *p, size_t len) {
+static ssize_t write_some(int fd, const char* p, size_t len) {
   while (len > 0) {
     ssize_t w = write(fd, p, len);
     if (w < 0 && errno == EINTR) continue;
@@ -57,16 +57,16 @@ static ssize_t write_some(int fd, const char *p, size_t len) {
 }
 
 /* Keeps the unsent rest and waits for the socket to drain. */
-static int park(int fd, const char *p, size_t len) {
+static int park(int fd, const char* p, size_t len) {
   if ((size_t)fd >= pending_cap) {
     size_t cap = pending_cap ? pending_cap : 1024;
     while (cap <= (size_t)fd) cap *= 2;
-    struct pending **grown = realloc(pending, cap * sizeof *grown);
+    struct pending** grown = realloc(pending, cap * sizeof *grown);
     if (!grown) return -1;
     memset(grown + pending_cap, 0, (cap - pending_cap) * sizeof *grown);
     pending = grown, pending_cap = cap;
   }
-  struct pending *q = malloc(sizeof *q);
+  struct pending* q = malloc(sizeof *q);
   if (!q || !(q->data = malloc(len))) return free(q), -1;
   memcpy(q->data, p, len);
   q->len = len, q->off = 0;
@@ -76,7 +76,7 @@ static int park(int fd, const char *p, size_t len) {
 }
 
 static void on_writable(int fd) {
-  struct pending *q = pending[fd];
+  struct pending* q = pending[fd];
   ssize_t left = write_some(fd, q->data + q->off, q->len - q->off);
   if (left < 0) {
     drop(fd);
@@ -100,14 +100,14 @@ static void on_readable(int fd) {
   if (left < 0 || (left > 0 && park(fd, buf + (r - left), (size_t)left) < 0)) drop(fd);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int port = argc > 1 ? atoi(argv[1]) : 7000, one = 1;
   signal(SIGPIPE, SIG_IGN); /* a peer that left is an EPIPE, not our death */
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
   at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(lfd, (struct sockaddr *)&at, sizeof at) < 0 || listen(lfd, 4096) < 0) return perror("epoll_echo"), 1;
+  if (bind(lfd, (struct sockaddr*)&at, sizeof at) < 0 || listen(lfd, 4096) < 0) return perror("epoll_echo"), 1;
   epfd = epoll_create1(0);
   watch(lfd, EPOLLIN, EPOLL_CTL_ADD);
 

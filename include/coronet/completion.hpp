@@ -11,8 +11,8 @@ namespace coronet {
 struct completion {
   using run_fn = void (*)(completion*) noexcept;
 
-  run_fn run = nullptr;         // called once per queueing, on the loop thread
-  completion* next = nullptr;   // the queue's intrusive link
+  run_fn run = nullptr;        // called once per queueing, on the loop thread
+  completion* next = nullptr;  // the queue's intrusive link
 };
 
 }  // namespace coronet

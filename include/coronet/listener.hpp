@@ -14,10 +14,10 @@ namespace coronet {
 class loop;
 
 struct listen_options {
-  int backlog = 511;           // Node's default
-  bool reuse_address = true;   // SO_REUSEADDR (TCP)
-  bool reuse_port = false;     // SO_REUSEPORT: one listener per loop/thread
-  bool ipv6_only = false;      // IPV6_V6ONLY; false: [::] takes IPv4 too
+  int backlog = 511;          // Node's default
+  bool reuse_address = true;  // SO_REUSEADDR (TCP)
+  bool reuse_port = false;    // SO_REUSEPORT: one listener per loop/thread
+  bool ipv6_only = false;     // IPV6_V6ONLY; false: [::] takes IPv4 too
   // A Unix socket's file (not an abstract name): permission bits added once
   // it is bound, before it listens. Node's readableAll is 0444, writableAll
   // 0222; connecting needs write permission.

@@ -54,7 +54,7 @@ class loop;
 namespace detail {
 class loop_impl;
 inline loop_impl& impl_of(loop& l) noexcept;  // the core's way in, defined in src/core/loop_impl.hpp
-}
+}  // namespace detail
 
 enum class backend_kind : std::uint8_t { uring, asio };
 

@@ -48,9 +48,7 @@ void spawn(loop& l, task<T> t) {
 // spawn(loop, fn): start fn() where fn returns a task. Prefer this for
 // lambdas with captures: the lambda lives as long as the task.
 template <class F>
-  requires std::invocable<F&>
-void spawn(loop& l, F fn) {
-  spawn(l, detail::run_callable(std::move(fn)));
-}
+requires std::invocable<F&>
+void spawn(loop& l, F fn) { spawn(l, detail::run_callable(std::move(fn))); }
 
 }  // namespace coronet

@@ -68,7 +68,10 @@ class [[nodiscard]] staggered_awaitable final : detail::group {
  public:
   staggered_awaitable(loop& l, std::chrono::nanoseconds delay, std::stop_token outer, std::vector<F> factories,
                       Failed failed)
-      : loop_(l), delay_(delay), outer_(std::move(outer)), failed_(std::move(failed)),
+      : loop_(l),
+        delay_(delay),
+        outer_(std::move(outer)),
+        failed_(std::move(failed)),
         factories_(std::move(factories)) {
     if (factories_.empty()) throw std::invalid_argument("staggered_any of no children");
     children_.reserve(factories_.size());

@@ -130,8 +130,7 @@ class stream_socket::receive_awaitable : public detail::io_awaitable {
 
 class stream_socket::write_awaitable : public detail::io_awaitable {
  public:
-  write_awaitable(detail::io_handle* h, std::span<const const_buffer> buffers,
-                  std::stop_token stop) noexcept;
+  write_awaitable(detail::io_handle* h, std::span<const const_buffer> buffers, std::stop_token stop) noexcept;
   write_awaitable(detail::io_handle* h, const_buffer bytes, std::stop_token stop) noexcept;
   result<std::size_t> await_resume() const noexcept;
 

@@ -15,8 +15,8 @@
 
 #include <concepts>
 #include <coroutine>
-#include <type_traits>
 #include <exception>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -63,13 +63,10 @@ class task_promise : public task_promise_base {
  public:
   task<T> get_return_object() noexcept;
   void return_value(T&& v) { result_.template emplace<1>(std::move(v)); }
-  void return_value(const T& v)
-    requires std::copy_constructible<T>
-  { result_.template emplace<1>(v); }
+  void return_value(const T& v) requires std::copy_constructible<T> { result_.template emplace<1>(v); }
   // Converts anything else T can be made from (co_return 1 for task<long>).
   template <class U>
-    requires(!std::same_as<std::remove_cvref_t<U>, T> && std::constructible_from<T, U>)
-  void return_value(U&& v) {
+  requires(!std::same_as<std::remove_cvref_t<U>, T> && std::constructible_from<T, U>) void return_value(U&& v) {
     result_.template emplace<1>(std::forward<U>(v));
   }
   void unhandled_exception() noexcept { result_.template emplace<2>(std::current_exception()); }

@@ -157,9 +157,10 @@ class [[nodiscard]] when_any_range_awaitable final : public detail::any_group<de
 // of the child that finished first and its value. Each fi(std::stop_token)
 // returns a task<T>, the same T for all.
 template <class F0, class... F>
-  requires(std::is_same_v<detail::any_value_t<F0>, detail::any_value_t<F>> && ...)
-when_any_awaitable<detail::any_value_t<F0>, std::decay_t<F0>, std::decay_t<F>...> when_any(std::stop_token token,
-                                                                                            F0&& first, F&&... rest) {
+requires(std::is_same_v<detail::any_value_t<F0>, detail::any_value_t<F>>&&...)
+    when_any_awaitable<detail::any_value_t<F0>, std::decay_t<F0>, std::decay_t<F>...> when_any(std::stop_token token,
+                                                                                               F0&& first,
+                                                                                               F&&... rest) {
   return when_any_awaitable<detail::any_value_t<F0>, std::decay_t<F0>, std::decay_t<F>...>(
       std::move(token), std::forward<F0>(first), std::forward<F>(rest)...);
 }

@@ -51,11 +51,16 @@ int main(int argc, char** argv) {
     return std::fputs(to_string(probe_backends()).c_str(), stdout), 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--host") host = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--path") path = argv[i + 1];
-    else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
-    else return std::fprintf(stderr, "usage: echo [--host H] [--port P] [--path UNIX_PATH] [--threads N] | --info\n"), 2;
+    if (flag == "--host")
+      host = argv[i + 1];
+    else if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (flag == "--path")
+      path = argv[i + 1];
+    else if (flag == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else
+      return std::fprintf(stderr, "usage: echo [--host H] [--port P] [--path UNIX_PATH] [--threads N] | --info\n"), 2;
   }
   auto at = path.empty() ? endpoint::ip(host, static_cast<std::uint16_t>(port)) : endpoint::unix_path(path);
   if (!at) return std::fprintf(stderr, "echo: bad address: %s\n", at.ec.message().c_str()), 2;
@@ -80,8 +85,9 @@ int main(int argc, char** argv) {
         std::lock_guard lock(m);
         if (listening) {
           running.emplace_back(&l, &server);
-          if (i == 0) std::printf("echo listening on %s (%s backend, %d threads)\n",
-                                  server.local_endpoint()->to_string().c_str(), to_string(l.backend()).data(), threads);
+          if (i == 0)
+            std::printf("echo listening on %s (%s backend, %d threads)\n", server.local_endpoint()->to_string().c_str(),
+                        to_string(l.backend()).data(), threads);
           std::fflush(stdout);
         } else {
           std::fprintf(stderr, "echo: listen %s: %s\n", at->to_string().c_str(), listening.ec.message().c_str());

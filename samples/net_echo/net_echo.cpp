@@ -18,17 +18,21 @@
 
 using namespace coronet;
 
-
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", path;
   int port = 8124, threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--host") host = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--path") path = argv[i + 1];
-    else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
-    else return std::fprintf(stderr, "usage: net_echo [--host H] [--port P] [--path UNIX_PATH] [--threads N]\n"), 2;
+    if (flag == "--host")
+      host = argv[i + 1];
+    else if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (flag == "--path")
+      path = argv[i + 1];
+    else if (flag == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else
+      return std::fprintf(stderr, "usage: net_echo [--host H] [--port P] [--path UNIX_PATH] [--threads N]\n"), 2;
   }
   if (threads < 1 || (threads > 1 && (!path.empty() || port == 0)))
     return std::fprintf(stderr, "net_echo: --threads N > 1 needs a fixed TCP port to share\n"), 2;
@@ -52,7 +56,7 @@ int main(int argc, char** argv) {
       server->on<"error">([&](const net::error_info& e) {
         std::fprintf(stderr, "net_echo: %s\n", e.message.c_str());
         if (e.syscall == "accept") return;  // out of descriptors, say: the server keeps serving
-        status = 1;  // listen failed
+        status = 1;                         // listen failed
         kill(getpid(), SIGTERM);
       });
       auto on_listening = [&, i, server] {

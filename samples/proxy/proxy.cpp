@@ -43,8 +43,7 @@ struct forward_stop {
 };
 
 // Connects, giving up with ETIMEDOUT after `timeout` or ECANCELED on shutdown.
-task<result<stream_socket>> connect_within(loop& l, endpoint to, milliseconds timeout,
-                                           std::stop_token shutdown) {
+task<result<stream_socket>> connect_within(loop& l, endpoint to, milliseconds timeout, std::stop_token shutdown) {
   std::stop_source give_up;
   std::stop_callback on_shutdown(shutdown, forward_stop{&give_up});
   deadline timer(l, forward_stop{&give_up});
@@ -62,8 +61,11 @@ task<result<stream_socket>> connect_within(loop& l, endpoint to, milliseconds ti
 // a later step of the loop, never inside request_stop().
 struct session {
   session(loop& l, stream_socket c, stream_socket u, std::stop_token shutdown, milliseconds idle)
-      : client(std::move(c)), upstream(std::move(u)), on_shutdown(shutdown, forward_stop{&stop}),
-        idle_timer(l, forward_stop{&stop}), idle_timeout(idle) {
+      : client(std::move(c)),
+        upstream(std::move(u)),
+        on_shutdown(shutdown, forward_stop{&stop}),
+        idle_timer(l, forward_stop{&stop}),
+        idle_timeout(idle) {
     touch();
   }
   // Pushes the idle timeout back: stores a time point, no system call.
@@ -191,14 +193,22 @@ int main(int argc, char** argv) {
       auto at = parse_address(value, true);
       if (!at) return std::fprintf(stderr, "proxy: bad address '%s'\n", argv[i]), 2;
       o.listen = *at, have_listen = true;
-    } else if (flag == "--to") to_text = value, have_to = true;
-    else if (flag == "--threads") o.threads = std::atoi(argv[i]);
-    else if (flag == "--connect-timeout") o.connect_timeout = milliseconds(std::atol(argv[i]));
-    else if (flag == "--idle-timeout") o.idle_timeout = milliseconds(std::atol(argv[i]));
-    else if (flag == "--tls-cert") o.tls_cert = value;
-    else if (flag == "--tls-key") o.tls_key = value;
-    else if (flag == "--ca") o.ca = value;
-    else return usage();
+    } else if (flag == "--to")
+      to_text = value, have_to = true;
+    else if (flag == "--threads")
+      o.threads = std::atoi(argv[i]);
+    else if (flag == "--connect-timeout")
+      o.connect_timeout = milliseconds(std::atol(argv[i]));
+    else if (flag == "--idle-timeout")
+      o.idle_timeout = milliseconds(std::atol(argv[i]));
+    else if (flag == "--tls-cert")
+      o.tls_cert = value;
+    else if (flag == "--tls-key")
+      o.tls_key = value;
+    else if (flag == "--ca")
+      o.ca = value;
+    else
+      return usage();
   }
   if (!have_listen || !have_to || o.threads < 1) return usage();
   if (o.tls_cert.empty() != o.tls_key.empty())

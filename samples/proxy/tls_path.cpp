@@ -77,14 +77,18 @@ socket_ptr open_upstream(loop& l, const options& o, const std::shared_ptr<tls::s
   const bool is_unix = o.to.is_unix();
   if (o.to_tls) {
     tls::connect_options c{.host = o.to_host, .timeout = timeout, .allow_half_open = true, .secure_context = context};
-    if (is_unix) c.path = o.to.address(), c.host = {};
-    else c.port = o.to_port;
+    if (is_unix)
+      c.path = o.to.address(), c.host = {};
+    else
+      c.port = o.to_port;
     return tls::connect(l, c, std::move(on_ready));
   }
   auto s = net::socket::create(l, {.allow_half_open = true});
   net::connect_options c{.host = o.to_host, .timeout = timeout};
-  if (is_unix) c.path = o.to.address();
-  else c.port = o.to_port;
+  if (is_unix)
+    c.path = o.to.address();
+  else
+    c.port = o.to_port;
   s->connect(std::move(c), std::move(on_ready));
   return s;
 }

@@ -18,11 +18,16 @@ int main(int argc, char** argv) {
   int port = 8443;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--host") host = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--key") key = argv[i + 1];
-    else if (flag == "--cert") cert = argv[i + 1];
-    else return std::fprintf(stderr, "usage: tls_echo --key FILE --cert FILE [--host H] [--port P]\n"), 2;
+    if (flag == "--host")
+      host = argv[i + 1];
+    else if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (flag == "--key")
+      key = argv[i + 1];
+    else if (flag == "--cert")
+      cert = argv[i + 1];
+    else
+      return std::fprintf(stderr, "usage: tls_echo --key FILE --cert FILE [--host H] [--port P]\n"), 2;
   }
   if (key.empty() || cert.empty()) return std::fprintf(stderr, "tls_echo: --key and --cert are required\n"), 2;
 

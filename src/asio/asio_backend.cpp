@@ -8,8 +8,8 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,8 +17,8 @@
 #include <cerrno>
 #include <memory>
 #include <new>
-#include <system_error>
 #include <optional>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -47,7 +47,7 @@ struct asio_handle final : io_handle {
   io_op* writer = nullptr;  // connect, send
   bool read_wait = false;   // an async_wait for readability is pending
   bool write_wait = false;
-  int assign_error = 0;     // errno from registering with the reactor
+  int assign_error = 0;  // errno from registering with the reactor
   // Out of descriptors: accept fails at once even with nobody waiting, so
   // the next accept waits for a client first (or it would spin).
   bool accept_exhausted = false;
@@ -198,7 +198,8 @@ class asio_backend final : public backend {
         ssize_t n = ::recv(fd, op->buf, op->len, 0);
         return n >= 0 ? static_cast<int>(n) : last_error();
       }
-      case op_kind::receive: return attempt_receive(fd, op);
+      case op_kind::receive:
+        return attempt_receive(fd, op);
       case op_kind::send: {
         ssize_t n = sendmsg_nosignal(fd, op->msg);
         return n >= 0 ? static_cast<int>(n) : last_error();
@@ -217,7 +218,8 @@ class asio_backend final : public backend {
         }
         return -errno;  // includes EAGAIN: a full Unix socket backlog
       }
-      case op_kind::timer: return -EINVAL;
+      case op_kind::timer:
+        return -EINVAL;
     }
     return -EINVAL;
   }

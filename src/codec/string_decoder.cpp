@@ -94,8 +94,8 @@ struct utf16_to_utf8 {
 
   void feed(std::string_view bytes, std::string& out) {
     for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
-      const std::uint32_t unit =
-          static_cast<unsigned char>(bytes[i]) | static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+      const std::uint32_t unit = static_cast<unsigned char>(bytes[i]) |
+                                 static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
       const bool is_low = unit >= 0xDC00 && unit <= 0xDFFF;
       if (waiting_high != 0) {
         if (is_low) {
@@ -174,8 +174,7 @@ void encode_base64(std::string_view in, std::string& out, bool url) {
 
 // The encodings whose characters (or base64 groups) span several bytes.
 bool holds_partial(encoding enc) noexcept {
-  return enc == encoding::utf8 || enc == encoding::utf16le || enc == encoding::base64 ||
-         enc == encoding::base64url;
+  return enc == encoding::utf8 || enc == encoding::utf16le || enc == encoding::base64 || enc == encoding::base64url;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
@@ -216,13 +215,20 @@ std::optional<encoding> parse_encoding(std::string_view name) noexcept {
 
 std::string_view encoding_name(encoding enc) noexcept {
   switch (enc) {
-    case encoding::utf8: return "utf8";
-    case encoding::utf16le: return "utf16le";
-    case encoding::latin1: return "latin1";
-    case encoding::ascii: return "ascii";
-    case encoding::base64: return "base64";
-    case encoding::base64url: return "base64url";
-    case encoding::hex: return "hex";
+    case encoding::utf8:
+      return "utf8";
+    case encoding::utf16le:
+      return "utf16le";
+    case encoding::latin1:
+      return "latin1";
+    case encoding::ascii:
+      return "ascii";
+    case encoding::base64:
+      return "base64";
+    case encoding::base64url:
+      return "base64url";
+    case encoding::hex:
+      return "hex";
   }
   return "utf8";
 }
@@ -231,18 +237,30 @@ std::string_view encoding_name(encoding enc) noexcept {
 // whole base64 groups plus a padded tail.
 void string_decoder::decode(std::string_view bytes, std::string& out) const {
   switch (enc_) {
-    case encoding::utf8: decode_utf8(bytes, out); break;
+    case encoding::utf8:
+      decode_utf8(bytes, out);
+      break;
     case encoding::utf16le: {
       utf16_to_utf8 text;
       text.feed(bytes, out);
       text.finish(out);
       break;
     }
-    case encoding::latin1: decode_latin1(bytes, out); break;
-    case encoding::ascii: decode_ascii(bytes, out); break;
-    case encoding::base64: encode_base64(bytes, out, false); break;
-    case encoding::base64url: encode_base64(bytes, out, true); break;
-    case encoding::hex: decode_hex(bytes, out); break;
+    case encoding::latin1:
+      decode_latin1(bytes, out);
+      break;
+    case encoding::ascii:
+      decode_ascii(bytes, out);
+      break;
+    case encoding::base64:
+      encode_base64(bytes, out, false);
+      break;
+    case encoding::base64url:
+      encode_base64(bytes, out, true);
+      break;
+    case encoding::hex:
+      decode_hex(bytes, out);
+      break;
   }
 }
 
@@ -264,9 +282,12 @@ std::size_t string_decoder::bytes_to_hold(std::string_view body) noexcept {
           continue;
         }
         std::size_t length = 0;
-        if ((b & 0xE0) == 0xC0) length = 2;
-        else if ((b & 0xF0) == 0xE0) length = 3;
-        else if ((b & 0xF8) == 0xF0) length = 4;
+        if ((b & 0xE0) == 0xC0)
+          length = 2;
+        else if ((b & 0xF0) == 0xE0)
+          length = 3;
+        else if ((b & 0xF8) == 0xF0)
+          length = 4;
         if (length <= seen) return 0;  // complete (or too long: invalid anyway)
         missing_ = static_cast<std::uint8_t>(length - seen);
         return seen;
@@ -287,7 +308,8 @@ std::size_t string_decoder::bytes_to_hold(std::string_view body) noexcept {
     case encoding::base64url:
       if (n % 3 != 0) missing_ = static_cast<std::uint8_t>(3 - n % 3);
       return n % 3;
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

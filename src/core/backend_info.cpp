@@ -62,15 +62,15 @@ int probe_uring(uring_features& f) {
   // Multishot accept and receive are flags, not opcodes, so the probe cannot
   // show them; each came with an opcode of the same kernel release.
   if (io_uring_probe* probe = io_uring_get_probe_ring(&ring)) {
-    f.multishot_accept = io_uring_opcode_supported(probe, IORING_OP_SOCKET);     // 5.19
-    f.zero_copy_send = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);      // 6.0
-    f.multishot_receive = f.zero_copy_send;                                      // 6.0
+    f.multishot_accept = io_uring_opcode_supported(probe, IORING_OP_SOCKET);  // 5.19
+    f.zero_copy_send = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);   // 6.0
+    f.multishot_receive = f.zero_copy_send;                                   // 6.0
     io_uring_free_probe(probe);
   }
   // A provided-buffer ring is tried for real, as the backend registers one.
   constexpr unsigned entries = 8;
-  void* mem = ::mmap(nullptr, entries * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
-                     MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* mem =
+      ::mmap(nullptr, entries * sizeof(io_uring_buf), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem != MAP_FAILED) {
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<std::uintptr_t>(mem);
@@ -167,8 +167,8 @@ backend_info probe_backends() {
   const char* env = std::getenv("CORONET_BACKEND");
   std::string_view forced = env ? env : "";
   const uring_features& f = info.features;
-  bool uring_can_run = backend_compiled(backend_kind::uring) && info.setup_errno == 0 &&
-                       f.provided_buffer_rings && f.multishot_accept && f.multishot_receive;
+  bool uring_can_run = backend_compiled(backend_kind::uring) && info.setup_errno == 0 && f.provided_buffer_rings &&
+                       f.multishot_accept && f.multishot_receive;
   if (forced == "asio") {
     info.reason = "CORONET_BACKEND=asio forces the Asio backend";
   } else if (!backend_compiled(backend_kind::uring)) {
@@ -194,14 +194,18 @@ std::string to_string(const backend_info& info) {
   s += "kernel: " + info.kernel + "\n";
   s += "kernel.io_uring_disabled: " +
        (info.io_uring_disabled < 0 ? std::string("absent") : std::to_string(info.io_uring_disabled)) + "\n";
-  s += "seccomp: " + std::string(info.seccomp == 0 ? "none" : info.seccomp == 1 ? "strict"
-                                 : info.seccomp == 2 ? "filter" : "unknown") + "\n";
+  s += "seccomp: " +
+       std::string(info.seccomp == 0   ? "none"
+                   : info.seccomp == 1 ? "strict"
+                   : info.seccomp == 2 ? "filter"
+                                       : "unknown") +
+       "\n";
   const uring_features& f = info.features;
   auto yes = [](bool b) { return b ? "yes" : "no"; };
   s += std::string("io_uring features: multishot accept ") + yes(f.multishot_accept) + ", multishot receive " +
-       yes(f.multishot_receive) + ", provided-buffer rings " + yes(f.provided_buffer_rings) +
-       ", DEFER_TASKRUN " + yes(f.defer_taskrun) + ", zero-copy send " + yes(f.zero_copy_send) +
-       ", receive bundles " + yes(f.receive_bundles) + "\n";
+       yes(f.multishot_receive) + ", provided-buffer rings " + yes(f.provided_buffer_rings) + ", DEFER_TASKRUN " +
+       yes(f.defer_taskrun) + ", zero-copy send " + yes(f.zero_copy_send) + ", receive bundles " +
+       yes(f.receive_bundles) + "\n";
   return s;
 }
 

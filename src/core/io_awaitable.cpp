@@ -15,9 +15,7 @@ io_awaitable::io_awaitable(io_handle* h, op_kind kind, std::stop_token stop, pro
   op_.on_cancel = &cancel;
 }
 
-std::error_code io_awaitable::error() const noexcept {
-  return op_.res < 0 ? errno_code(-op_.res) : std::error_code{};
-}
+std::error_code io_awaitable::error() const noexcept { return op_.res < 0 ? errno_code(-op_.res) : std::error_code{}; }
 
 bool io_awaitable::await_suspend(std::coroutine_handle<> h) noexcept {
   if (!handle_ || handle_->closed) {

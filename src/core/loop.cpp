@@ -263,8 +263,10 @@ void loop_impl::link_handle(io_handle* h) noexcept {
 }
 
 void loop_impl::unlink_handle(io_handle* h) noexcept {
-  if (h->live_prev) h->live_prev->live_next = h->live_next;
-  else live_ = h->live_next;
+  if (h->live_prev)
+    h->live_prev->live_next = h->live_next;
+  else
+    live_ = h->live_next;
   if (h->live_next) h->live_next->live_prev = h->live_prev;
   h->live_prev = h->live_next = nullptr;
 }

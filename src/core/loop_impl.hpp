@@ -76,7 +76,7 @@ class loop_impl {
   void timer_set_ref(timer_node* t, bool referenced) noexcept;
 
   // Handles.
-  void release(io_handle* h) noexcept;  // drops one reference
+  void release(io_handle* h) noexcept;       // drops one reference
   void close_handle(io_handle* h) noexcept;  // closes and drops the owner's reference
   void set_handle_ref(io_handle* h, bool referenced) noexcept;
   void begin_op(io_handle* h) noexcept;
@@ -111,10 +111,10 @@ class loop_impl {
   clock::time_point now_;
   long refs_ = 0;
   int inline_budget_ = 0;
-  long pending_ops_ = 0;        // every pending op, referenced or not
-  int spare_fd_ = -1;           // see shed_waiting_connections
+  long pending_ops_ = 0;  // every pending op, referenced or not
+  int spare_fd_ = -1;     // see shed_waiting_connections
   bool draining_ = false;
-  io_handle* live_ = nullptr;   // every handle not yet deleted
+  io_handle* live_ = nullptr;  // every handle not yet deleted
   struct drain_entry {
     std::weak_ptr<void> owner;
     drain_fn end;

@@ -18,8 +18,10 @@ struct intrusive_fifo {
   bool empty() const noexcept { return head == nullptr; }
   void push(T* op) noexcept {
     op->next = nullptr;
-    if (tail) tail->next = op;
-    else head = op;
+    if (tail)
+      tail->next = op;
+    else
+      head = op;
     tail = op;
   }
   T* pop() noexcept {
@@ -35,8 +37,10 @@ struct intrusive_fifo {
     T* prev = nullptr;
     for (T* p = head; p; prev = p, p = next_of(p)) {
       if (p != op) continue;
-      if (prev) prev->next = p->next;
-      else head = next_of(p);
+      if (prev)
+        prev->next = p->next;
+      else
+        head = next_of(p);
       if (tail == p) tail = prev;
       p->next = nullptr;
       return true;

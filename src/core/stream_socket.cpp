@@ -128,9 +128,7 @@ result<std::size_t> stream_socket::read_awaitable::await_resume() const noexcept
   return {{}, static_cast<std::size_t>(op_.res)};
 }
 
-stream_socket::receive_awaitable stream_socket::receive(std::stop_token stop) {
-  return {handle_, std::move(stop)};
-}
+stream_socket::receive_awaitable stream_socket::receive(std::stop_token stop) { return {handle_, std::move(stop)}; }
 
 stream_socket::receive_awaitable::receive_awaitable(detail::io_handle* h, std::stop_token stop) noexcept
     : io_awaitable(h, detail::op_kind::receive, std::move(stop)) {}
@@ -139,21 +137,20 @@ result<receive_buffer> stream_socket::receive_awaitable::await_resume() noexcept
   if (op_.res < 0) return {error(), {}};
   if (op_.res == 0) return {};  // end of stream: no buffer is held
   auto& l = *owner_loop();
-  return {{}, receive_buffer(l, op_.buffer_id, l.io().receive_buffer_data(op_.buffer_id),
-                             static_cast<std::size_t>(op_.res))};
+  return {
+      {},
+      receive_buffer(l, op_.buffer_id, l.io().receive_buffer_data(op_.buffer_id), static_cast<std::size_t>(op_.res))};
 }
 
 stream_socket::write_awaitable stream_socket::write_all(const_buffer bytes, std::stop_token stop) {
   return {handle_, bytes, std::move(stop)};
 }
 
-stream_socket::write_awaitable stream_socket::write_all(std::span<const const_buffer> buffers,
-                                                        std::stop_token stop) {
+stream_socket::write_awaitable stream_socket::write_all(std::span<const const_buffer> buffers, std::stop_token stop) {
   return {handle_, buffers, std::move(stop)};
 }
 
-stream_socket::write_awaitable::write_awaitable(detail::io_handle* h, const_buffer bytes,
-                                                std::stop_token stop) noexcept
+stream_socket::write_awaitable::write_awaitable(detail::io_handle* h, const_buffer bytes, std::stop_token stop) noexcept
     : io_awaitable(h, detail::op_kind::send, std::move(stop), &advance), single_(bytes) {
   buffers_ = std::span<const const_buffer>(&single_, 1);
   fill_iov();

@@ -28,7 +28,8 @@ bound_socket::bound_socket(bound_socket_options o) {
                   "The argument 'options' is invalid: path cannot be combined with host, port, ipv6Only or reusePort");
   }
   if (o.port < 0 || o.port > 65535)
-    throw error(errc::ERR_SOCKET_BAD_PORT, "options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".");
+    throw error(errc::ERR_SOCKET_BAD_PORT,
+                "options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".");
   result<endpoint> at;
   if (!o.path.empty()) {
     at = endpoint::unix_path(o.path);
@@ -36,7 +37,8 @@ bound_socket::bound_socket(bound_socket_options o) {
   } else {
     std::string host = o.host.empty() ? (o.ipv6_only ? "::" : "0.0.0.0") : o.host;
     if (!is_ip(host))
-      throw error(errc::ERR_INVALID_ARG_VALUE, "The argument 'options.host' must be a numeric IP address. Received '" + host + "'");
+      throw error(errc::ERR_INVALID_ARG_VALUE,
+                  "The argument 'options.host' must be a numeric IP address. Received '" + host + "'");
     at = endpoint::ip(host, static_cast<std::uint16_t>(o.port));
   }
   auto bound = open_bound_socket(*at, {.reuse_address = true, .reuse_port = o.reuse_port, .ipv6_only = o.ipv6_only});

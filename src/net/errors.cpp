@@ -31,8 +31,7 @@ constexpr std::array<std::string_view, 23> names = {
     "ERR_UNKNOWN_ENCODING",
     "ABORT_ERR",
 };
-static_assert(names.size() == static_cast<std::size_t>(errc::ABORT_ERR) + 1,
-              "every errc needs a name");
+static_assert(names.size() == static_cast<std::size_t>(errc::ABORT_ERR) + 1, "every errc needs a name");
 
 class category final : public std::error_category {
  public:
@@ -50,16 +49,13 @@ const std::error_category& error_category() noexcept {
   return instance;
 }
 
-std::error_code make_error_code(errc code) noexcept {
-  return {static_cast<int>(code), error_category()};
-}
+std::error_code make_error_code(errc code) noexcept { return {static_cast<int>(code), error_category()}; }
 
 std::string_view code_name(errc code) noexcept {
   auto index = static_cast<std::size_t>(code);
   return index < names.size() ? names[index] : std::string_view{};
 }
 
-error::error(errc code, std::string message)
-    : std::system_error(make_error_code(code)), message_(std::move(message)) {}
+error::error(errc code, std::string message) : std::system_error(make_error_code(code)), message_(std::move(message)) {}
 
 }  // namespace coronet::net

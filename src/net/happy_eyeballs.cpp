@@ -4,8 +4,8 @@
 
 #include <coronet/error.hpp>
 #include <coronet/net/address/block_list.hpp>
-#include <coronet/net/errors.hpp>
 #include <coronet/net/address/is_ip.hpp>
+#include <coronet/net/errors.hpp>
 #include <coronet/spawn.hpp>
 
 #include "messages.hpp"
@@ -42,7 +42,8 @@ std::vector<lookup_address> interleave_families(const std::vector<lookup_address
     if ((a.family != 4 && a.family != 6) || is_ip(a.address) != a.family) continue;
     if (first_family == 0) first_family = a.family;
     auto& group = groups[a.family == first_family ? 0 : 1];
-    bool seen = std::any_of(group.begin(), group.end(), [&](const lookup_address& g) { return g.address == a.address; });
+    bool seen =
+        std::any_of(group.begin(), group.end(), [&](const lookup_address& g) { return g.address == a.address; });
     if (!seen) group.push_back(a);
   }
   std::vector<lookup_address> out;
@@ -55,12 +56,9 @@ std::vector<lookup_address> interleave_families(const std::vector<lookup_address
 
 connect_race::connect_race(socket& s, std::vector<lookup_address> targets, int port, const block_list* blocked,
                            std::chrono::milliseconds delay, eyeballs mode)
-    : socket_(s),
-      port_(port),
-      blocked_(blocked),
-      delay_(delay),
-      mode_(mode),
-      delay_timer_(s.get_loop(), [this] { on_delay(); }) {
+    : socket_(s), port_(port), blocked_(blocked), delay_(delay), mode_(mode), delay_timer_(s.get_loop(), [this] {
+        on_delay();
+      }) {
   attempts_.reserve(targets.size());
   for (auto& t : targets) attempts_.push_back({std::move(t)});
 }

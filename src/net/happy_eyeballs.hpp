@@ -32,8 +32,8 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
   connect_race(socket& s, std::vector<lookup_address> targets, int port, const block_list* blocked,
                std::chrono::milliseconds delay, eyeballs mode);
 
-  void start();              // the first attempt (and more if it fails at once)
-  void cancel() noexcept;    // the socket is being destroyed: stop every attempt
+  void start();                            // the first attempt (and more if it fails at once)
+  void cancel() noexcept;                  // the socket is being destroyed: stop every attempt
   void set_ref(bool referenced) noexcept;  // socket.ref()/unref() mid-race: every running attempt
 
  private:
@@ -52,8 +52,8 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
   void win(stream_socket s);
   void fail_all();
   void give_up_if_stalled();
-  task<void> run(std::shared_ptr<socket> owner, std::shared_ptr<connect_race> self, std::size_t index,
-                 stream_socket s, endpoint to);
+  task<void> run(std::shared_ptr<socket> owner, std::shared_ptr<connect_race> self, std::size_t index, stream_socket s,
+                 endpoint to);
 
   socket& socket_;
   std::vector<attempt> attempts_;
@@ -61,9 +61,9 @@ struct connect_race : std::enable_shared_from_this<connect_race> {
   const block_list* blocked_;
   std::chrono::milliseconds delay_;
   eyeballs mode_;
-  std::size_t next_ = 0;  // the first attempt not yet started
-  int live_ = 0;          // started, still pending, not abandoned
-  bool done_ = false;     // won, failed or cancelled: late completions only close
+  std::size_t next_ = 0;            // the first attempt not yet started
+  int live_ = 0;                    // started, still pending, not abandoned
+  bool done_ = false;               // won, failed or cancelled: late completions only close
   bool last_delay_passed_ = false;  // race: the last attempt has had its delay
   deadline delay_timer_;
   std::vector<error_info> errors_;

@@ -1,6 +1,5 @@
 #include "lookup.hpp"
 
-
 #include <coronet/error.hpp>
 #include <coronet/keep_alive.hpp>
 
@@ -74,10 +73,14 @@ std::string dns_code(int gai_error) {
     case EAI_NODATA:
 #endif
       return "ENOTFOUND";
-    case EAI_AGAIN: return "EAI_AGAIN";
-    case EAI_FAIL: return "EAI_FAIL";
-    case EAI_MEMORY: return "EAI_MEMORY";
-    default: return "EAI_FAIL";
+    case EAI_AGAIN:
+      return "EAI_AGAIN";
+    case EAI_FAIL:
+      return "EAI_FAIL";
+    case EAI_MEMORY:
+      return "EAI_MEMORY";
+    default:
+      return "EAI_FAIL";
   }
 }
 

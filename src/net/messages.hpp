@@ -38,8 +38,8 @@ inline std::string inspect_integer(std::int64_t v) {
 inline error invalid_arg_value(std::string_view name, std::string_view received,
                                std::string_view reason = "is invalid") {
   std::string kind = name.find('.') != std::string_view::npos ? "property" : "argument";
-  return error(errc::ERR_INVALID_ARG_VALUE, "The " + kind + " '" + std::string(name) + "' " +
-                                                std::string(reason) + ". Received " + std::string(received));
+  return error(errc::ERR_INVALID_ARG_VALUE, "The " + kind + " '" + std::string(name) + "' " + std::string(reason) +
+                                                ". Received " + std::string(received));
 }
 
 inline error out_of_range(std::string_view name, std::string_view range, std::int64_t received) {
@@ -48,8 +48,8 @@ inline error out_of_range(std::string_view name, std::string_view range, std::in
 }
 
 inline error bad_port(std::string_view name, std::int64_t port) {
-  return error(errc::ERR_SOCKET_BAD_PORT, std::string(name) + " should be >= 0 and < 65536. Received type number (" +
-                                              std::to_string(port) + ").");
+  return error(errc::ERR_SOCKET_BAD_PORT,
+               std::string(name) + " should be >= 0 and < 65536. Received type number (" + std::to_string(port) + ").");
 }
 
 // socket.setTypeOfService(tos) and the typeOfService option: 0..255.

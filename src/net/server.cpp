@@ -1,14 +1,14 @@
 #include <coronet/descriptor.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/address/block_list.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/spawn.hpp>
 
-#include "lookup.hpp"
 #include "address/family_name.hpp"
+#include "lookup.hpp"
 
 #include <sys/socket.h>
 
@@ -92,7 +92,9 @@ server::server(private_tag, loop& l, server_options options) : loop_(l), options
 
 server::~server() = default;
 
-std::shared_ptr<socket> server::make_socket(socket_options options) { return socket::create(loop_, std::move(options)); }
+std::shared_ptr<socket> server::make_socket(socket_options options) {
+  return socket::create(loop_, std::move(options));
+}
 
 std::shared_ptr<server> server::create(loop& l, server_options options, std::function<void(socket&)> on_connection) {
   auto s = std::make_shared<server>(private_tag{}, l, options);
@@ -111,7 +113,8 @@ std::shared_ptr<server> create_server(loop& l, std::function<void(socket&)> on_c
 // ---- listen ----------------------------------------------------------------
 
 server& server::listen(int port, std::string host, int backlog, std::function<void()> on_listening) {
-  return listen(server_listen_options{.port = port, .host = std::move(host), .backlog = backlog}, std::move(on_listening));
+  return listen(server_listen_options{.port = port, .host = std::move(host), .backlog = backlog},
+                std::move(on_listening));
 }
 
 server& server::listen(int port, std::function<void()> on_listening) {
@@ -130,25 +133,30 @@ server& server::listen(server_listen_options o, std::function<void()> on_listeni
   if (listening_ || binding_)
     throw error(errc::ERR_SERVER_ALREADY_LISTEN, "Listen method has been called more than once without closing.");
   if (!o.handle && o.path.empty() && !o.port)
-    throw error(errc::ERR_INVALID_ARG_VALUE, "The argument 'options' must have the property \"port\" or \"path\". "
-                                             "Received " + inspect_options(o));
+    throw error(errc::ERR_INVALID_ARG_VALUE,
+                "The argument 'options' must have the property \"port\" or \"path\". "
+                "Received " +
+                    inspect_options(o));
   if (!o.path.empty() && o.path.front() == '\0' && (o.readable_all || o.writable_all))
     throw error(errc::ERR_INVALID_ARG_VALUE,  // (sic: Node's message has the typo)
                 "The argument 'options' can not set readableAll or writableAllt to true when path is abstract "
-                "unix socket. Received " + inspect_options(o));
+                "unix socket. Received " +
+                    inspect_options(o));
   if (o.port && (*o.port < 0 || *o.port > 65535))
     throw error(errc::ERR_SOCKET_BAD_PORT,
                 "options.port should be >= 0 and < 65536. Received type number (" + std::to_string(*o.port) + ").");
   if (o.host.find('\0') != std::string::npos)  // every C API below would cut it off there
-    throw error(errc::ERR_INVALID_IP_ADDRESS, "Invalid IP address: " + o.host.substr(0, o.host.find('\0')) + "\\u0000...");
+    throw error(errc::ERR_INVALID_IP_ADDRESS,
+                "Invalid IP address: " + o.host.substr(0, o.host.find('\0')) + "\\u0000...");
   if (on_listening) once<"listening">([cb = std::move(on_listening)] { cb(); });
   binding_ = true;
   if (o.signal.stop_possible()) {
     auto w = weak_from_this();
     signal_watch_.emplace(o.signal, std::function<void()>([w] {
-                            if (auto self = w.lock()) self->get_loop().post([self] {
-                              if (self->listening_) self->close();
-                            });
+                            if (auto self = w.lock())
+                              self->get_loop().post([self] {
+                                if (self->listening_) self->close();
+                              });
                           }));
   }
 
@@ -195,19 +203,22 @@ void server::listen_now(const server_listen_options& o) {
     return;
   }
   auto self = shared_from_this();
-  detail::resolve(loop_, o.host, 0, 0, [self, o, generation = generation_](const error_info* err,
-                                                                           std::vector<detail::resolved> found) {
-    if (!self->binding_ || self->generation_ != generation) return;  // closed meanwhile
-    if (err) return self->fail_listen(*err);
-    self->bind_and_listen(*endpoint::ip(found.front().address, static_cast<std::uint16_t>(*o.port)), o,
-                          found.front().address);
-  });
+  detail::resolve(loop_, o.host, 0, 0,
+                  [self, o, generation = generation_](const error_info* err, std::vector<detail::resolved> found) {
+                    if (!self->binding_ || self->generation_ != generation) return;  // closed meanwhile
+                    if (err) return self->fail_listen(*err);
+                    self->bind_and_listen(*endpoint::ip(found.front().address, static_cast<std::uint16_t>(*o.port)), o,
+                                          found.front().address);
+                  });
 }
 
 void server::bind_and_listen(const endpoint& at, const server_listen_options& o, std::string host_text) {
   auto made = listener::listen(loop_, at,
-                               {.backlog = o.backlog, .reuse_address = true, .reuse_port = o.reuse_port,
-                                .ipv6_only = o.ipv6_only, .add_file_permissions = file_permissions(o)});
+                               {.backlog = o.backlog,
+                                .reuse_address = true,
+                                .reuse_port = o.reuse_port,
+                                .ipv6_only = o.ipv6_only,
+                                .add_file_permissions = file_permissions(o)});
   if (!made) {
     fail_listen(listen_error(made.ec, host_text, at.is_unix() ? std::nullopt : std::optional<int>(at.port())));
     return;
@@ -247,8 +258,10 @@ void server::start_listening() {
     auto* self = static_cast<server*>(p);
     if (self->listening_) self->close();
   });
-  if (referenced_) hold_ = keep_alive(loop_);
-  else listener_.unref();
+  if (referenced_)
+    hold_ = keep_alive(loop_);
+  else
+    listener_.unref();
   spawn(loop_, accept_task(self_));
   loop_.post([self = self_, generation = generation_] {
     if (self->listening_ && self->generation_ == generation) self->emit<"listening">();
@@ -308,8 +321,7 @@ void server::take(stream_socket s) {
     emit<"drop">(d);
     return;
   }
-  auto sock = make_socket({.allow_half_open = options_.allow_half_open,
-                                     .high_water_mark = options_.high_water_mark});
+  auto sock = make_socket({.allow_half_open = options_.allow_half_open, .high_water_mark = options_.high_water_mark});
   sock->adopt(std::move(s), options_.pause_on_connect);
   if (options_.no_delay) sock->set_no_delay(true);
   if (options_.keep_alive) sock->set_keep_alive(true, options_.keep_alive_initial_delay);

@@ -2,14 +2,14 @@
 #include <coronet/descriptor.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/address/block_list.hpp>
+#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/bound_socket.hpp>
 #include <coronet/net/errors.hpp>
-#include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/spawn.hpp>
 
-#include "happy_eyeballs.hpp"
 #include "address/family_name.hpp"
+#include "happy_eyeballs.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"
 
@@ -30,10 +30,16 @@ void validate_fd(int fd) {
   const char* type = "UNKNOWN";
   switch (guess_descriptor(fd)) {
     case descriptor_kind::tcp:
-    case descriptor_kind::unix_stream: return;
-    case descriptor_kind::file: type = "FILE"; break;
-    case descriptor_kind::udp: type = "UDP"; break;
-    case descriptor_kind::unknown: break;
+    case descriptor_kind::unix_stream:
+      return;
+    case descriptor_kind::file:
+      type = "FILE";
+      break;
+    case descriptor_kind::udp:
+      type = "UDP";
+      break;
+    case descriptor_kind::unknown:
+      break;
   }
   throw error(errc::ERR_INVALID_FD_TYPE, std::string("Unsupported fd type: ") + type);
 }
@@ -196,7 +202,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     emit<"connectionAttempt">(address, port, family);
     if (state_ != state::connecting || destroyed_) return;
     if (blocked && blocked->check(address, family == 6 ? "ipv6" : "ipv4")) {
-      auto e = error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList");
+      auto e =
+          error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList");
       fail_connect(std::move(e));
       return;
     }
@@ -219,9 +226,9 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     if (self->destroyed_ || self->state_ != state::connecting || generation != self->connect_generation_) return;
     // Node's ERR_INVALID_ADDRESS_FAMILY: "Invalid address family: 100 localhost:80".
     auto bad_family = [&](int family) {
-      auto e = error_info::node(make_error_code(errc::ERR_INVALID_ADDRESS_FAMILY),
-                                "Invalid address family: " + std::to_string(family) + ' ' + host + ':' +
-                                    std::to_string(port));
+      auto e = error_info::node(
+          make_error_code(errc::ERR_INVALID_ADDRESS_FAMILY),
+          "Invalid address family: " + std::to_string(family) + ' ' + host + ':' + std::to_string(port));
       e.address = host;
       e.port = port;
       self->fail_connect(std::move(e));
@@ -229,7 +236,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     if (!err && found.empty()) {
       self->emit<"lookup">(nullptr, std::string_view{}, 0, host);
       if (self->destroyed_ || self->state_ != state::connecting) return;
-      self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: undefined"));
+      self->fail_connect(
+          error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: undefined"));
       return;
     }
     if (err || !race) {
@@ -241,8 +249,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
         return;
       }
       if (!is_ip(first.address)) {
-        self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS),
-                                            "Invalid IP address: " + first.address));
+        self->fail_connect(
+            error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: " + first.address));
         return;
       }
       if (first.family != 4 && first.family != 6) return bad_family(first.family);
@@ -318,7 +326,8 @@ void socket::start_connect(const endpoint& to, std::string address_text, int por
   spawn(loop_, connect_task(shared_from_this(), to, std::move(address_text), port));
 }
 
-task<void> socket::connect_task(std::shared_ptr<socket> /*keeps us alive*/, endpoint to, std::string address, int port) {
+task<void> socket::connect_task(std::shared_ptr<socket> /*keeps us alive*/, endpoint to, std::string address,
+                                int port) {
   auto ec = co_await io_.connect(to);
   if (!destroyed_) {
     if (ec) {

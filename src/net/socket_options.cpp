@@ -28,8 +28,10 @@ std::string js_number(double v) {
 
 socket& socket::set_timeout(double ms, std::function<void()> on_timeout) {
   if (!(ms >= 0) || std::isinf(ms))  // negative, NaN, infinite
-    throw error(errc::ERR_OUT_OF_RANGE, "The value of \"msecs\" is out of range. It must be a non-negative "
-                                        "finite number. Received " + js_number(ms));
+    throw error(errc::ERR_OUT_OF_RANGE,
+                "The value of \"msecs\" is out of range. It must be a non-negative "
+                "finite number. Received " +
+                    js_number(ms));
   if (on_timeout) once<"timeout">([cb = std::move(on_timeout)] { cb(); });
   timeout_ms_ = ms;
   if (ms == 0) {
@@ -39,9 +41,10 @@ socket& socket::set_timeout(double ms, std::function<void()> on_timeout) {
   }
   // Node's timers: a fraction of a millisecond still waits one.
   idle_ = std::chrono::ceil<std::chrono::milliseconds>(std::chrono::duration<double, std::milli>(ms));
-  if (!idle_timer_) idle_timer_.emplace(loop_, [this] {
-    if (!destroyed_) emit<"timeout">();
-  });
+  if (!idle_timer_)
+    idle_timer_.emplace(loop_, [this] {
+      if (!destroyed_) emit<"timeout">();
+    });
   idle_timer_->expires_after(idle_);
   return *this;
 }

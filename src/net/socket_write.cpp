@@ -4,10 +4,10 @@
 // writes allocates nothing); the writer coroutine swaps it with `in_flight_`
 // and hands all of it to the kernel in one call. Callbacks remember the
 // offset their data ends at and run once that much has gone out.
+#include <coronet/codec/string_encoder.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/net/socket.hpp>
-#include <coronet/codec/string_encoder.hpp>
 
 #include <utility>
 
@@ -15,7 +15,8 @@ namespace coronet::net {
 
 namespace {
 error_info stream_destroyed() {
-  return error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED), "Cannot call write after a stream was destroyed");
+  return error_info::node(make_error_code(errc::ERR_STREAM_DESTROYED),
+                          "Cannot call write after a stream was destroyed");
 }
 }  // namespace
 
@@ -24,10 +25,9 @@ bool socket::write(std::string_view data, write_callback cb) {
     // After the peer's FIN, with allowHalfOpen false, Node's writeAfterFIN
     // says EPIPE rather than the vaguer "write after end".
     const bool after_fin = read_ended_ && !options_.allow_half_open;
-    auto e = destroyed_ ? stream_destroyed()
-             : after_fin
-                 ? error_info::node(errno_code(EPIPE), "This socket has been ended by the other party")
-                 : error_info::node(make_error_code(errc::ERR_STREAM_WRITE_AFTER_END), "write after end");
+    auto e = destroyed_  ? stream_destroyed()
+             : after_fin ? error_info::node(errno_code(EPIPE), "This socket has been ended by the other party")
+                         : error_info::node(make_error_code(errc::ERR_STREAM_WRITE_AFTER_END), "write after end");
     // Node calls back (and errors) asynchronously, never inside write().
     auto self = shared_from_this();
     loop_.post([self, e, cb = std::move(cb), fatal = !destroyed_] {
@@ -85,7 +85,7 @@ socket& socket::end(std::string_view data, std::function<void()> on_finish) {
   if (ending_ || destroyed_) return *this;
   if (!data.empty()) layer_ ? layer_->on_write(data, {}) : queue_write(data, {});
   ending_ = true;
-  writable_ = false;  // as in Node, no longer writable once ending
+  writable_ = false;            // as in Node, no longer writable once ending
   if (state_ == state::idle) {  // never connected: nothing to flush
     destroy();
     return *this;

@@ -46,7 +46,8 @@ std::shared_ptr<socket> connect(loop& l, const connect_options& o, std::function
   r.check_identity = o.check_server_identity;
   r.alpn = detail::alpn_wire(o.alpn_protocols);
   r.reject_unauthorized = o.reject_unauthorized;
-  auto s = socket::create(l, {.allow_half_open = o.allow_half_open, .signal = o.signal, .high_water_mark = o.high_water_mark}, r);
+  auto s = socket::create(
+      l, {.allow_half_open = o.allow_half_open, .signal = o.signal, .high_water_mark = o.high_water_mark}, r);
   if (on_secure) s->once<"secureConnect">([cb = std::move(on_secure)] { cb(); });
   net::connect_options n;
   if (o.path.empty()) n.port = o.port;

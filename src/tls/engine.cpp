@@ -110,8 +110,8 @@ void engine::on_keylog(const SSL* ssl, const char* line) {
   if (srv) srv->emit<"keylog">(std::string_view(text), e->sock_);
 }
 
-int engine::on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                    unsigned inlen, void* /*arg*/) {
+int engine::on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+                    void* /*arg*/) {
   engine* e = from(ssl);
   if (!e || e->role_.alpn.empty()) return SSL_TLSEXT_ERR_NOACK;
   const auto* ours = reinterpret_cast<const unsigned char*>(e->role_.alpn.data());
@@ -167,7 +167,8 @@ void engine::on_open() {
     if (role_.handshake_timeout.count() > 0) {
       handshake_timer_.emplace(sock_.get_loop(), [this] {
         if (!secure_ && !failed_ && !sock_.destroyed())
-          handshake_failed(net::error_info::node(make_error_code(errc::ERR_TLS_HANDSHAKE_TIMEOUT), "TLS handshake timeout"));
+          handshake_failed(
+              net::error_info::node(make_error_code(errc::ERR_TLS_HANDSHAKE_TIMEOUT), "TLS handshake timeout"));
       });
       handshake_timer_->unref();  // the connection holds the loop, not its timer
       handshake_timer_->expires_after(role_.handshake_timeout);
@@ -299,8 +300,8 @@ void engine::on_secure() {
     problem = verify_error(result);
   } else if (!SSL_session_reused(ssl_)) {
     const auto cert = to_peer_certificate(peer);
-    problem = role_.check_identity ? role_.check_identity(role_.identity, cert)
-                                   : check_server_identity(role_.identity, cert);
+    problem =
+        role_.check_identity ? role_.check_identity(role_.identity, cert) : check_server_identity(role_.identity, cert);
   }
   sock_.authorized_ = !problem;
   sock_.authorization_error_ = problem;

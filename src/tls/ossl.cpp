@@ -18,7 +18,8 @@ namespace {
 // from the reason text: upper case, spaces and dashes to underscores.
 std::string code_of(std::string_view prefix, std::string_view reason) {
   std::string code(prefix);
-  for (char c : reason) code += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : reason)
+    code += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return code;
 }
 
@@ -29,25 +30,44 @@ struct reason_text {
 // Node's library part of the code: ERR_OSSL_PEM_..., ERR_OSSL_X509_...
 std::string_view library_of(int lib) {
   switch (lib) {
-    case ERR_LIB_SSL: return "";
-    case ERR_LIB_SYS: return "SYS_";
-    case ERR_LIB_BN: return "BN_";
-    case ERR_LIB_RSA: return "RSA_";
-    case ERR_LIB_EVP: return "EVP_";
-    case ERR_LIB_BUF: return "BUF_";
-    case ERR_LIB_PEM: return "PEM_";
-    case ERR_LIB_X509: return "X509_";
-    case ERR_LIB_ASN1: return "ASN1_";
-    case ERR_LIB_CRYPTO: return "CRYPTO_";
-    case ERR_LIB_EC: return "EC_";
-    case ERR_LIB_BIO: return "BIO_";
-    case ERR_LIB_X509V3: return "X509V3_";
-    case ERR_LIB_PKCS12: return "PKCS12_";
-    case ERR_LIB_RAND: return "RAND_";
-    case ERR_LIB_UI: return "UI_";
-    case ERR_LIB_PROV: return "PROV_";
-    case ERR_LIB_OSSL_DECODER: return "OSSL_DECODER_";
-    default: return "";
+    case ERR_LIB_SSL:
+      return "";
+    case ERR_LIB_SYS:
+      return "SYS_";
+    case ERR_LIB_BN:
+      return "BN_";
+    case ERR_LIB_RSA:
+      return "RSA_";
+    case ERR_LIB_EVP:
+      return "EVP_";
+    case ERR_LIB_BUF:
+      return "BUF_";
+    case ERR_LIB_PEM:
+      return "PEM_";
+    case ERR_LIB_X509:
+      return "X509_";
+    case ERR_LIB_ASN1:
+      return "ASN1_";
+    case ERR_LIB_CRYPTO:
+      return "CRYPTO_";
+    case ERR_LIB_EC:
+      return "EC_";
+    case ERR_LIB_BIO:
+      return "BIO_";
+    case ERR_LIB_X509V3:
+      return "X509V3_";
+    case ERR_LIB_PKCS12:
+      return "PKCS12_";
+    case ERR_LIB_RAND:
+      return "RAND_";
+    case ERR_LIB_UI:
+      return "UI_";
+    case ERR_LIB_PROV:
+      return "PROV_";
+    case ERR_LIB_OSSL_DECODER:
+      return "OSSL_DECODER_";
+    default:
+      return "";
   }
 }
 
@@ -94,7 +114,8 @@ std::string alt_names(X509* cert) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
     std::string one;
     auto text = [](const ASN1_STRING* s) {
-      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                         static_cast<std::size_t>(ASN1_STRING_length(s)));
     };
     if (g->type == GEN_DNS) {
       one = "DNS:" + text(g->d.dNSName);
@@ -152,8 +173,8 @@ net::error_info verify_error(long result) {
   e.message = X509_verify_cert_error_string(result);
   switch (result) {
 #define CORONET_X509(name) \
-  case X509_V_ERR_##name: \
-    e.code = #name;       \
+  case X509_V_ERR_##name:  \
+    e.code = #name;        \
     break;
     CORONET_X509(UNABLE_TO_GET_ISSUER_CERT)
     CORONET_X509(UNABLE_TO_GET_CRL)

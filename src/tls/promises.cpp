@@ -1,7 +1,7 @@
 #include <coronet/tls/promises.hpp>
 
-#include <coronet/notifier.hpp>
 #include <coronet/net/errors.hpp>
+#include <coronet/notifier.hpp>
 
 namespace coronet::tls::promises {
 
@@ -36,7 +36,7 @@ task<net::promises::outcome<std::shared_ptr<socket>>> connect_task(loop& l, std:
 }  // namespace
 
 task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, const connect_options& options,
-                                                             std::stop_token stop) {
+                                                              std::stop_token stop) {
   auto o = std::make_unique<connect_options>(options);
   if (stop.stop_possible()) o->signal = std::move(stop);
   return connect_task(l, std::move(o));

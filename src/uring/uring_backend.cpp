@@ -98,12 +98,18 @@ class uring_backend final : public backend {
   bool start(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<uring_handle*>(base);
     switch (op->kind) {
-      case op_kind::accept: return start_accept(h, op);
-      case op_kind::receive: return start_receive(h, op);
+      case op_kind::accept:
+        return start_accept(h, op);
+      case op_kind::receive:
+        return start_receive(h, op);
       case op_kind::connect:
       case op_kind::recv:
-      case op_kind::send: submit_request(h, op, false); return true;
-      case op_kind::timer: op->res = -EINVAL; return false;
+      case op_kind::send:
+        submit_request(h, op, false);
+        return true;
+      case op_kind::timer:
+        op->res = -EINVAL;
+        return false;
     }
     return false;
   }
@@ -256,9 +262,15 @@ class uring_backend final : public backend {
   void submit_request(uring_handle* h, io_op* op, bool poll_first) noexcept {
     io_uring_sqe* sqe = get_sqe();
     switch (op->kind) {
-      case op_kind::connect: io_uring_prep_connect(sqe, h->fd, op->addr, op->addrlen); break;
-      case op_kind::recv: io_uring_prep_recv(sqe, h->fd, op->buf, op->len, 0); break;
-      default: io_uring_prep_sendmsg(sqe, h->fd, op->msg, MSG_NOSIGNAL); break;
+      case op_kind::connect:
+        io_uring_prep_connect(sqe, h->fd, op->addr, op->addrlen);
+        break;
+      case op_kind::recv:
+        io_uring_prep_recv(sqe, h->fd, op->buf, op->len, 0);
+        break;
+      default:
+        io_uring_prep_sendmsg(sqe, h->fd, op->msg, MSG_NOSIGNAL);
+        break;
     }
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data(sqe, op);
@@ -348,9 +360,15 @@ class uring_backend final : public backend {
       return;
     }
     switch (r) {
-      case handle_request::accept: accept_completed(h, res, flags); break;
-      case handle_request::accept_poll: accept_poll_completed(h); break;
-      case handle_request::receive: receive_completed(h, res, flags); break;
+      case handle_request::accept:
+        accept_completed(h, res, flags);
+        break;
+      case handle_request::accept_poll:
+        accept_poll_completed(h);
+        break;
+      case handle_request::receive:
+        receive_completed(h, res, flags);
+        break;
     }
   }
 
@@ -524,8 +542,7 @@ class uring_backend final : public backend {
       }
     }
     if (!more) {
-      if (!h->closed && h->recv_waiter && !h->recv_armed && !h->recv_starved && h->recv_final > 0)
-        arm_receive(h);
+      if (!h->closed && h->recv_waiter && !h->recv_armed && !h->recv_starved && h->recv_final > 0) arm_receive(h);
       loop_.release(h);
     }
   }

@@ -64,8 +64,8 @@ TEST_CASE("parse_encoding accepts Node's encoding names in any case") {
 }
 
 TEST_CASE("parse_encoding rejects the names Node rejects") {
-  for (std::string_view name : {"utf16", "utf-16", "ucs", "utf_8", "latin-1", "buffer", "raw", " hex", "binary ",
-                                "utf32", "base-64"}) {
+  for (std::string_view name :
+       {"utf16", "utf-16", "ucs", "utf_8", "latin-1", "buffer", "raw", " hex", "binary ", "utf32", "base-64"}) {
     CAPTURE(name);
     CHECK_FALSE(parse_encoding(name).has_value());
   }
@@ -88,7 +88,11 @@ TEST_CASE("invalid UTF-8 becomes one U+FFFD per maximal subpart, as in V8") {
   // E0 80: E0 cannot be followed by 80 (overlong), so two replacements;
   // F0 90 80 is a valid prefix cut short: one; ED A0 80 is an encoded
   // surrogate: three; C0 AF is overlong: two; F4 90 is past U+10FFFF.
-  const std::string input = "\xE0\x80" "A\xF0\x90\x80" "A\xED\xA0\x80\xC0\xAF\xF4\x90\x80\x80\xE2\x82" "A\xFF";
+  const std::string input =
+      "\xE0\x80"
+      "A\xF0\x90\x80"
+      "A\xED\xA0\x80\xC0\xAF\xF4\x90\x80\x80\xE2\x82"
+      "A\xFF";
   const std::string expected = times(fffd, 2) + "A" + std::string(fffd) + "A" + times(fffd, 3) + times(fffd, 2) +
                                times(fffd, 4) + std::string(fffd) + "A" + std::string(fffd);
   CHECK(decode(encoding::utf8, {input}) == strings{expected, ""});
@@ -120,15 +124,15 @@ TEST_CASE("utf16le joins a surrogate pair split across chunks") {
 }
 
 TEST_CASE("utf16le turns lone surrogates into U+FFFD") {
-  CHECK(decode(encoding::utf16le, {"\x00\xDC" "A\x00"sv}) == strings{std::string(fffd) + "A", ""});
+  CHECK(decode(encoding::utf16le, {"\x00\xDC"
+                                   "A\x00"sv}) == strings{std::string(fffd) + "A", ""});
   CHECK(decode(encoding::utf16le, {"A\x00\x3D\xD8"sv}) == strings{"A", std::string(fffd)});
 }
 
 TEST_CASE("utf16le splits a pair into two U+FFFD where Node's buffering does") {
   // The first chunk's odd byte is held, so its high surrogate ends that
   // write's text alone.
-  CHECK(decode(encoding::utf16le, {"\x3D\xD8\x00"sv, "\xDE"}) ==
-        strings{std::string(fffd), std::string(fffd), ""});
+  CHECK(decode(encoding::utf16le, {"\x3D\xD8\x00"sv, "\xDE"}) == strings{std::string(fffd), std::string(fffd), ""});
   // A held high surrogate finished by a chunk with nothing after it is
   // returned as it is, not held again; likewise one finished from a held
   // odd byte.
@@ -139,7 +143,8 @@ TEST_CASE("utf16le splits a pair into two U+FFFD where Node's buffering does") {
 }
 
 TEST_CASE("utf16le drops an odd byte left at end") {
-  CHECK(decode(encoding::utf16le, {"A\x00" "B"sv}) == strings{"A", ""});
+  CHECK(decode(encoding::utf16le, {"A\x00"
+                                   "B"sv}) == strings{"A", ""});
 }
 
 TEST_CASE("latin1 maps each byte to the code point of the same value") {
@@ -147,7 +152,8 @@ TEST_CASE("latin1 maps each byte to the code point of the same value") {
 }
 
 TEST_CASE("ascii clears the top bit of each byte, as Node does") {
-  CHECK(decode(encoding::ascii, {"\xE9" "A\xFF"}) == strings{"iA\x7F", ""});
+  CHECK(decode(encoding::ascii, {"\xE9"
+                                 "A\xFF"}) == strings{"iA\x7F", ""});
 }
 
 TEST_CASE("base64 emits whole 3-byte groups and pads the rest at end") {

@@ -57,9 +57,9 @@ TEST_CASE("utf8 writes each invalid byte as one U+FFFD") {
   // Not Node's behaviour (a Node string cannot hold these bytes) but
   // coronet's definition: one U+FFFD per byte outside a well-formed sequence.
   CHECK(encode("a\x80z", encoding::utf8) == "a\uFFFDz");
-  CHECK(encode("\xE2\x82z", encoding::utf8) == "\uFFFD\uFFFDz");          // cut short
-  CHECK(encode("\xC0\xAF", encoding::utf8) == "\uFFFD\uFFFD");            // overlong '/'
-  CHECK(encode("\xED\xA0\x80", encoding::utf8) == "\uFFFD\uFFFD\uFFFD");  // a surrogate
+  CHECK(encode("\xE2\x82z", encoding::utf8) == "\uFFFD\uFFFDz");                    // cut short
+  CHECK(encode("\xC0\xAF", encoding::utf8) == "\uFFFD\uFFFD");                      // overlong '/'
+  CHECK(encode("\xED\xA0\x80", encoding::utf8) == "\uFFFD\uFFFD\uFFFD");            // a surrogate
   CHECK(encode("\xF4\x90\x80\x80", encoding::utf8) == "\uFFFD\uFFFD\uFFFD\uFFFD");  // past U+10FFFF
   CHECK(encode("\xFF\xC3\xA9", encoding::utf8) == "\uFFFD\u00e9");
   CHECK(encode("\xF0\x9D\x84", encoding::utf8) == "\uFFFD\uFFFD\uFFFD");  // truncated at the end
@@ -106,8 +106,8 @@ TEST_CASE("hex stops at the first pair that is not two digits") {
 }
 
 TEST_CASE("hex judges each code unit by its low byte") {
-  CHECK(encode("0\u0130", encoding::hex) == bytes("00"));       // U+0130 reads as '0'
-  CHECK(encode("1\U0001C000", encoding::hex) == bytes("10"));   // D830 DC00: '0', then NUL
+  CHECK(encode("0\u0130", encoding::hex) == bytes("00"));      // U+0130 reads as '0'
+  CHECK(encode("1\U0001C000", encoding::hex) == bytes("10"));  // D830 DC00: '0', then NUL
 }
 
 TEST_CASE("base64 decodes with or without padding") {
@@ -126,9 +126,7 @@ TEST_CASE("base64 drops a final group of one character") {
   CHECK(encode("QUJDR", encoding::base64) == "ABC");
 }
 
-TEST_CASE("base64 ignores the leftover bits of a short group") {
-  CHECK(encode("QR", encoding::base64) == "A");
-}
+TEST_CASE("base64 ignores the leftover bits of a short group") { CHECK(encode("QR", encoding::base64) == "A"); }
 
 TEST_CASE("base64 and base64url both accept both alphabets") {
   CHECK(encode("+/-_", encoding::base64) == bytes("fbffbf"));
@@ -152,6 +150,6 @@ TEST_CASE("base64 stops at the first '='") {
 
 TEST_CASE("base64 judges each code unit by its low byte") {
   CHECK(encode("SGVsbG8\u0141", encoding::base64) == bytes("48656c6c6f00"));  // U+0141 reads as 'A'
-  CHECK(encode("SGVs\u013DbG8", encoding::base64) == "Hel");                // U+013D reads as '='
-  CHECK(encode("SGVs\U0001F600bG8", encoding::base64) == "Hel");            // D83D reads as '='
+  CHECK(encode("SGVs\u013DbG8", encoding::base64) == "Hel");                  // U+013D reads as '='
+  CHECK(encode("SGVs\U0001F600bG8", encoding::base64) == "Hel");              // D83D reads as '='
 }

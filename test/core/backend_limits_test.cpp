@@ -83,6 +83,4 @@ TEST_CASE("an overflowing completion queue ends multishot requests, which are ar
   CHECK(echo_many(tiny(4, 4, 0, 0), 100, 64 * 1024) == 0);
 }
 
-TEST_CASE("all three at once") {
-  CHECK(echo_many(tiny(4, 4, 1024, 2), 100, 32 * 1024) == 0);
-}
+TEST_CASE("all three at once") { CHECK(echo_many(tiny(4, 4, 1024, 2), 100, 32 * 1024) == 0); }

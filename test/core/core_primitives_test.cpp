@@ -74,7 +74,8 @@ TEST_CASE("a notifier destroyed with its wake queued takes the wake out of the l
 TEST_CASE("a deferred_call runs once in the next turn however often it is scheduled") {
   loop l;
   int runs = 0;
-  deferred_call call(l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
+  deferred_call call(
+      l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
   call.schedule();
   call.schedule();
   CHECK(call.scheduled());
@@ -90,11 +91,13 @@ TEST_CASE("a deferred_call runs once in the next turn however often it is schedu
 TEST_CASE("a cancelled or destroyed deferred_call does not run") {
   loop l;
   int runs = 0;
-  deferred_call kept(l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
+  deferred_call kept(
+      l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
   kept.schedule();
   kept.cancel();
   {
-    deferred_call gone(l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
+    deferred_call gone(
+        l, [](void* p) noexcept { ++*static_cast<int*>(p); }, &runs);
     gone.schedule();
   }
   l.run();

@@ -126,8 +126,10 @@ TEST_CASE("probe_backends says when CORONET_BACKEND=asio forces Asio") {
   std::string saved = before ? before : "";
   ::setenv("CORONET_BACKEND", "asio", 1);
   backend_info info = probe_backends();
-  if (before) ::setenv("CORONET_BACKEND", saved.c_str(), 1);
-  else ::unsetenv("CORONET_BACKEND");
+  if (before)
+    ::setenv("CORONET_BACKEND", saved.c_str(), 1);
+  else
+    ::unsetenv("CORONET_BACKEND");
   CHECK(info.backend == backend_kind::asio);
   CHECK(info.reason == "CORONET_BACKEND=asio forces the Asio backend");
   CHECK(to_string(info).find("why not io_uring: CORONET_BACKEND=asio") != std::string::npos);

@@ -195,8 +195,8 @@ TEST_CASE("a caller's predicate says what failed") {
 
 TEST_CASE("a million children that fail at once run in constant stack") {
   loop l;
-  std::vector<std::function<task<int>(std::stop_token)>> attempts(
-      1'000'000, [](std::stop_token) -> task<int> { co_return -1; });
+  std::vector<std::function<task<int>(std::stop_token)>> attempts(1'000'000,
+                                                                  [](std::stop_token) -> task<int> { co_return -1; });
   auto r = test::run(l, [&]() -> task<staggered_result<int>> {
     co_return co_await staggered_any(l, 10s, {}, std::move(attempts), [](int v) { return v < 0; });
   });

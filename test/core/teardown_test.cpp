@@ -70,8 +70,8 @@ TEST_CASE("destroying a loop completes pending accept, connect, read, receive, w
   int blackhole = -1;
   {
     std::optional<loop> l(std::in_place);
-    listener idle = test::listen(*l, endpoint::loopback(AF_INET, 0));    // nobody connects
-    listener busy = test::listen(*l, endpoint::loopback(AF_INET, 0));    // peers for the reads and the write
+    listener idle = test::listen(*l, endpoint::loopback(AF_INET, 0));  // nobody connects
+    listener busy = test::listen(*l, endpoint::loopback(AF_INET, 0));  // peers for the reads and the write
     const auto busy_port = busy.local_endpoint()->port();
     for (int i = 0; i < 3; ++i) peers.push_back(raw_client(busy_port));
 

@@ -431,7 +431,9 @@ std::vector<long> run_script(unsigned seed) {
   std::function<void()> step = [&] {
     switch (rng() % 8) {
       case 0:
-      case 1: impl.add(keys++, rng() % 3 == 0, rng() % 3 == 0); break;
+      case 1:
+        impl.add(keys++, rng() % 3 == 0, rng() % 3 == 0);
+        break;
       case 2:
         if (keys > 0) trace.push_back(impl.off(static_cast<int>(rng() % static_cast<unsigned>(keys))) ? -2 : -3);
         break;
@@ -446,7 +448,8 @@ std::vector<long> run_script(unsigned seed) {
           --depth;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     trace.push_back(-1000 - static_cast<long>(impl.count()));
   };

@@ -273,8 +273,8 @@ TEST_CASE("a TLS client reaches a plain upstream through the proxy: 4 MiB each w
   loop l;
   auto upstream = plain_echo(l);
   const int up = listen_now(l, *upstream);
-  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
-                       cert("server.key")});
+  proxy_process proxy(
+      {"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key", cert("server.key")});
   bulk_through(l, proxy, true, *upstream);
   CHECK(proxy.stop() == 0);
 }
@@ -302,8 +302,8 @@ TEST_CASE("a plaintext client of the TLS side is closed and the proxy serves the
   loop l;
   auto upstream = plain_echo(l);
   const int up = listen_now(l, *upstream);
-  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
-                       cert("server.key")});
+  proxy_process proxy(
+      {"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key", cert("server.key")});
   bool plain_closed = false;
   bulk_client next(64 * 1024);
   // An HTTP request where a ClientHello should be; the client ends when the proxy does.
@@ -432,8 +432,8 @@ TEST_CASE("a client that stops reading stalls the whole chain instead of filling
   loop l;
   auto upstream = plain_echo(l);
   const int up = listen_now(l, *upstream);
-  proxy_process proxy({"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key",
-                       cert("server.key")});
+  proxy_process proxy(
+      {"--to", "127.0.0.1:" + std::to_string(up), "--tls-cert", cert("server.crt"), "--tls-key", cert("server.key")});
   const long rss_before = rss_kib(proxy.pid());
   bulk_client c(bulk_stall_limit);
   auto sock = std::static_pointer_cast<tls::socket>(tls_client(l, proxy.port));

@@ -121,8 +121,9 @@ struct connection {
   }
 
   bool fail(std::string what) {
-    if (error.empty()) error = std::move(what) + " (" + std::to_string(written) + " written, " +
-                               std::to_string(received) + " received of " + std::to_string(p.size) + ")";
+    if (error.empty())
+      error = std::move(what) + " (" + std::to_string(written) + " written, " + std::to_string(received) +
+              " received of " + std::to_string(p.size) + ")";
     return false;
   }
 
@@ -260,7 +261,8 @@ struct connection {
         pause_ms(p.pause_ms_max);
         reset();
         return true;
-      case kind_count: break;
+      case kind_count:
+        break;
     }
     return true;
   }
@@ -288,18 +290,25 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--host") o.host = value;
-    else if (flag == "--port") o.port = std::atoi(value);
-    else if (flag == "--connections") o.connections = std::atoi(value);
-    else if (flag == "--concurrency") o.concurrency = std::atoi(value);
-    else if (flag == "--seed") o.seed = std::strtoull(value, nullptr, 10);
-    else if (flag == "--max-size") o.max_size = std::strtoull(value, nullptr, 10);
+    if (flag == "--host")
+      o.host = value;
+    else if (flag == "--port")
+      o.port = std::atoi(value);
+    else if (flag == "--connections")
+      o.connections = std::atoi(value);
+    else if (flag == "--concurrency")
+      o.concurrency = std::atoi(value);
+    else if (flag == "--seed")
+      o.seed = std::strtoull(value, nullptr, 10);
+    else if (flag == "--max-size")
+      o.max_size = std::strtoull(value, nullptr, 10);
     else if (flag == "--skip") {
       const auto* it = std::find_if(kind_names.begin(), kind_names.end(),
                                     [&](const char* n) { return std::string_view(value) == n; });
       if (it == kind_names.end()) return usage();
       o.skip[static_cast<std::size_t>(it - kind_names.begin())] = true;
-    } else return usage();
+    } else
+      return usage();
   }
   if (FILE* f = std::fopen("/proc/sys/net/ipv4/tcp_wmem", "r")) {
     unsigned long long lo = 0, def = 0, hi = 0;
@@ -345,7 +354,8 @@ int main(int argc, char** argv) {
   int bad = 0;
   for (std::size_t k = 0; k < kind_count; ++k) {
     std::printf("  %-13s %4d ok %4d failed %10llu bytes echoed%s\n", kind_names[k], t.ok[k], t.failed[k],
-                static_cast<unsigned long long>(t.bytes[k]), ends_cleanly(static_cast<kind>(k)) ? "" : " (not checked)");
+                static_cast<unsigned long long>(t.bytes[k]),
+                ends_cleanly(static_cast<kind>(k)) ? "" : " (not checked)");
     if (ends_cleanly(static_cast<kind>(k))) bad += t.failed[k];
   }
   std::printf("  fin_blocked: the server's write was blocked at the FIN on %d of %d\n", t.blocked_at_fin[fin_blocked],

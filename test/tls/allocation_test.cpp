@@ -55,9 +55,8 @@ TEST_CASE("a TLS echo allocates nothing per round trip in steady state (operator
   long before = 0, after = 0, openssl_before = 0, openssl_after = 0;
   int round_trips = 0;
   std::size_t have = 0;
-  auto srv = tls::create_server(l, test::server_tls(), [](tls::socket& s) {
-    s.on<"data">([&s](std::string_view d) { s.write(d); });
-  });
+  auto srv = tls::create_server(l, test::server_tls(),
+                                [](tls::socket& s) { s.on<"data">([&s](std::string_view d) { s.write(d); }); });
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = tls::connect(l, test::client_tls(test::port_of(*srv)));
     c->on<"secureConnect">([&, c] { c->write(message); });
@@ -82,8 +81,8 @@ TEST_CASE("a TLS echo allocates nothing per round trip in steady state (operator
   });
   test::run_bounded(l, std::chrono::seconds(60));
   CHECK(round_trips == warmup + measured);
-  MESSAGE("allocations over ", measured, " TLS round trips: ", after - before, " (by OpenSSL: ",
-          openssl_after - openssl_before, ")");
+  MESSAGE("allocations over ", measured, " TLS round trips: ", after - before,
+          " (by OpenSSL: ", openssl_after - openssl_before, ")");
   CHECK(before > 0);
   CHECK((after - before) - (openssl_after - openssl_before) == 0);  // none of ours
   // Each round trip is two records each way (an SSL_write and an SSL_read

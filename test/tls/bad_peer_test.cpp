@@ -29,8 +29,8 @@ int server_handshakes_started = 0;
 struct bad_peer {
   const char* name;
   std::string bytes;
-  bool end_after;        // FIN after the bytes, or stay open
-  const char* code;      // expected tlsClientError code ("" : any ERR_SSL_*)
+  bool end_after;    // FIN after the bytes, or stay open
+  const char* code;  // expected tlsClientError code ("" : any ERR_SSL_*)
 };
 }  // namespace
 
@@ -46,9 +46,8 @@ TEST_CASE("plaintext, garbage, a truncated or a stalled handshake: tlsClientErro
     loop l;
     auto so = test::server_tls();
     so.handshake_timeout = std::chrono::milliseconds(200);
-    auto srv = tls::create_server(l, so, [](tls::socket& s) {
-      s.on<"data">([&s](std::string_view d) { s.write(d); });
-    });
+    auto srv =
+        tls::create_server(l, so, [](tls::socket& s) { s.on<"data">([&s](std::string_view d) { s.write(d); }); });
     std::optional<net::error_info> client_error;
     bool served = false, bad_closed = false;
     srv->on<"tlsClientError">([&](const net::error_info& e, tls::socket& s) {

@@ -8,10 +8,10 @@
 
 #include <openssl/evp.h>
 
+#include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -131,7 +131,8 @@ int free_port() {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("a Node 26 tls client and a coronet tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
+TEST_CASE(
+    "a Node 26 tls client and a coronet tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
   const std::string node = node26();
   loop l;
   auto so = test::server_tls();
@@ -177,7 +178,8 @@ TEST_CASE("a Node 26 tls client and a coronet tls server: client certificate, SN
                    pattern_sha256() + "\",\"reused\":true}\n");
 }
 
-TEST_CASE("a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
+TEST_CASE(
+    "a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
   auto peer = start({node26(), CORONET_TLS_PEER, "server", CORONET_TLS_CERTS});
   const int port = std::stoi(read_line(peer.out));
   loop l;

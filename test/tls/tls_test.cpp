@@ -190,9 +190,8 @@ TEST_CASE("a server that asks for a client certificate verifies it, or refuses a
 TEST_CASE("writes made before the handshake is done are held, go out in order, and call back") {
   loop l;
   std::string server_got;
-  auto srv = tls::create_server(l, test::server_tls(), [&](tls::socket& s) {
-    s.on<"data">([&](std::string_view d) { server_got += d; });
-  });
+  auto srv = tls::create_server(l, test::server_tls(),
+                                [&](tls::socket& s) { s.on<"data">([&](std::string_view d) { server_got += d; }); });
   std::vector<std::string> order;
   std::size_t held = 0;
   srv->listen(0, "127.0.0.1", 511, [&] {
@@ -264,9 +263,8 @@ TEST_CASE("16 MiB each way through TLS with half-close arrive whole, every byte 
 TEST_CASE("200 concurrent TLS connections each get their own echo") {
   static constexpr int clients = 200;
   loop l;
-  auto srv = tls::create_server(l, test::server_tls(), [](tls::socket& s) {
-    s.on<"data">([&s](std::string_view d) { s.write(d); });
-  });
+  auto srv = tls::create_server(l, test::server_tls(),
+                                [](tls::socket& s) { s.on<"data">([&s](std::string_view d) { s.write(d); }); });
   int done = 0, closed = 0;
   srv->listen(0, "127.0.0.1", 511, [&] {
     // One context for all: loading the CA once.
@@ -324,9 +322,7 @@ TEST_CASE("a client resumes with the session it was given") {
 TEST_CASE("a paused tls::socket emits no data until resumed, and loses none") {
   static constexpr std::size_t total = 256 * 1024;
   loop l;
-  auto srv = tls::create_server(l, test::server_tls(), [](tls::socket& s) {
-    s.end(std::string(total, 'x'));
-  });
+  auto srv = tls::create_server(l, test::server_tls(), [](tls::socket& s) { s.end(std::string(total, 'x')); });
   std::size_t got = 0;
   int data_while_paused = 0;
   bool paused = false, ended = false;

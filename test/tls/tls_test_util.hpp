@@ -18,9 +18,7 @@ inline std::string cert(const char* name) { return std::string(CORONET_TLS_CERTS
 inline tls::server_options server_tls() { return {.key = cert("server.key"), .cert = cert("server.crt")}; }
 
 // A client that trusts the test CA.
-inline tls::connect_options client_tls(int port) {
-  return {.port = port, .host = "localhost", .ca = cert("ca.crt")};
-}
+inline tls::connect_options client_tls(int port) { return {.port = port, .host = "localhost", .ca = cert("ca.crt")}; }
 
 inline int port_of(const tls::server& s) { return port_of(static_cast<const net::server&>(s)); }
 

@@ -40,7 +40,7 @@ struct io_op : completion {
   io_handle* handle = nullptr;  // backend scratch: the handle a started op runs on
   std::uint32_t buffer_id = 0;  // receive(): which loop buffer holds the bytes
   op_kind kind = op_kind::recv;
-  bool cancel_posted = false;   // a cross-thread stop request names this op
+  bool cancel_posted = false;  // a cross-thread stop request names this op
 
   // The request.
   void* buf = nullptr;

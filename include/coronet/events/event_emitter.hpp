@@ -72,7 +72,7 @@ class listener_list {
 
   template <class F>
   static constexpr bool accepts =
-      std::is_invocable_v<std::decay_t<F>&, listener_arg_t<Args>...> && std::is_constructible_v<std::decay_t<F>, F>;
+      std::is_invocable_v<std::decay_t<F>&, listener_arg_t<Args>...>&& std::is_constructible_v<std::decay_t<F>, F>;
 
   template <class F>
   static std::unique_ptr<callable> make(F&& fn) {
@@ -218,10 +218,10 @@ class listener_list {
   }
 
   std::vector<slot> slots_;
-  std::size_t live_ = 0;           // slots with removed_at == live
-  std::uint64_t clock_ = 0;        // orders emits and removals
-  std::size_t prepended_ = 0;      // prepends so far; only differences matter
-  std::uint32_t depth_ = 0;        // emits of this event in progress
+  std::size_t live_ = 0;       // slots with removed_at == live
+  std::uint64_t clock_ = 0;    // orders emits and removals
+  std::size_t prepended_ = 0;  // prepends so far; only differences matter
+  std::uint32_t depth_ = 0;    // emits of this event in progress
   emit_scope* innermost_ = nullptr;
 };
 
@@ -282,8 +282,7 @@ struct error_handler {
   using list = void;
 };
 template <std::size_t I, class... Events>
-  requires(I < sizeof...(Events))
-struct error_handler<I, Events...> {
+requires(I < sizeof...(Events)) struct error_handler<I, Events...> {
   using list = typename std::tuple_element_t<I, std::tuple<Events...>>::listener_list;
   using type = std::unique_ptr<typename list::callable>;
 };

@@ -34,9 +34,9 @@ class lookup_callback {
   lookup_callback(all_fn fn, bool all) : fn_(std::move(fn)), all_(all) {}
   // From a single-address callable (the form this type used to have).
   template <class F>
-    requires(!std::is_same_v<std::decay_t<F>, lookup_callback> &&
-             std::is_invocable_v<F&, const error_info*, std::string, int>)
-  lookup_callback(F f)  // NOLINT: implicit on purpose, like std::function
+  requires(!std::is_same_v<std::decay_t<F>, lookup_callback> &&
+           std::is_invocable_v<F&, const error_info*, std::string, int>)
+      lookup_callback(F f)  // NOLINT: implicit on purpose, like std::function
       : fn_([f = std::move(f)](const error_info* err, std::vector<lookup_address> found) mutable {
           if (err || found.empty()) {
             f(err, std::string{}, 0);

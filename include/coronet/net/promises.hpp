@@ -13,10 +13,10 @@
 // (code "ABORT_ERR"), the waits with an empty result.
 #pragma once
 
-#include <coronet/notifier.hpp>
 #include <coronet/net/promise_args.hpp>
 #include <coronet/net/server.hpp>
 #include <coronet/net/socket.hpp>
+#include <coronet/notifier.hpp>
 #include <coronet/task.hpp>
 
 #include <concepts>
@@ -157,7 +157,9 @@ class connection_stream {
   std::optional<std::stop_callback<std::function<void()>>> on_stop_;
   detail::stop_relay relay_;
 };
-inline connection_stream connections(server& s, std::stop_token stop = {}) { return connection_stream(s, std::move(stop)); }
+inline connection_stream connections(server& s, std::stop_token stop = {}) {
+  return connection_stream(s, std::move(stop));
+}
 
 // for await (const chunk of socket): chunks one by one (copied: the view a
 // `data` event hands out lasts only for the call); next() gives nothing at

@@ -7,11 +7,11 @@
 // listening server lives until it closes.
 #pragma once
 
+#include <coronet/events/event_emitter.hpp>
 #include <coronet/keep_alive.hpp>
 #include <coronet/listener.hpp>
 #include <coronet/loop.hpp>
 #include <coronet/net/error_info.hpp>
-#include <coronet/events/event_emitter.hpp>
 #include <coronet/net/socket.hpp>
 #include <coronet/task.hpp>
 
@@ -43,16 +43,16 @@ class bound_socket;
 
 struct server_listen_options {
   bound_socket* handle = nullptr;  // adopt a pre-bound socket (host, port and path are ignored)
-  std::optional<int> port{};  // TCP; 0 picks a free port
-  std::string host{};         // empty: [::] with IPv4 too, or 0.0.0.0 without IPv6
-  std::string path{};         // IPC: a filesystem path, or "\0name" (abstract)
+  std::optional<int> port{};       // TCP; 0 picks a free port
+  std::string host{};              // empty: [::] with IPv4 too, or 0.0.0.0 without IPv6
+  std::string path{};              // IPC: a filesystem path, or "\0name" (abstract)
   int backlog = 511;
   bool exclusive = false;
   bool reuse_port = false;
   bool ipv6_only = false;
   bool readable_all = false;  // IPC: chmod the socket file readable by all
   bool writable_all = false;  // IPC: ... writable by all
-  std::stop_token signal{};     // a stop request closes the server
+  std::stop_token signal{};   // a stop request closes the server
 };
 
 // The `drop` event's argument: a connection refused for max_connections.
@@ -65,13 +65,9 @@ struct drop_info {
   std::string remote_family{};
 };
 
-using server_events = event_emitter<
-    event<"close", void()>,
-    event<"connection", void(socket&)>,
-    event<"error", void(const error_info&)>,
-    event<"listening", void()>,
-    event<"drop", void(const drop_info&)>>;
-
+using server_events =
+    event_emitter<event<"close", void()>, event<"connection", void(socket&)>, event<"error", void(const error_info&)>,
+                  event<"listening", void()>, event<"drop", void(const drop_info&)>>;
 
 class server : public server_events, public std::enable_shared_from_this<server> {
  protected:
@@ -97,8 +93,8 @@ class server : public server_events, public std::enable_shared_from_this<server>
   server& listen(int port, std::function<void()> on_listening);
   // (A template so that a braced options list never picks this overload.)
   template <class Path>
-    requires std::is_convertible_v<const Path&, std::string_view>
-  server& listen(const Path& path, std::function<void()> on_listening = {}) {
+  requires std::is_convertible_v<const Path&, std::string_view> server& listen(
+      const Path& path, std::function<void()> on_listening = {}) {
     return listen_path(std::string(std::string_view(path)), std::move(on_listening));
   }
 
@@ -145,8 +141,8 @@ class server : public server_events, public std::enable_shared_from_this<server>
   bool listening_ = false;
   bool closing_ = false;
   bool referenced_ = true;
-  bool binding_ = false;         // listen() called, not yet listening or failed
-  unsigned generation_ = 0;      // one per listen: an old accept loop winding down stops
+  bool binding_ = false;     // listen() called, not yet listening or failed
+  unsigned generation_ = 0;  // one per listen: an old accept loop winding down stops
   std::string unix_path_{};  // a filesystem path we created and must unlink
   std::string pipe_name_{};  // what address() reports for IPC
   std::size_t connections_ = 0;

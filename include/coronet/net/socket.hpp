@@ -12,7 +12,6 @@
 
 #include <coronet/codec/string_decoder.hpp>
 #include <coronet/deferred_call.hpp>
-#include <coronet/notifier.hpp>
 #include <coronet/events/event_emitter.hpp>
 #include <coronet/keep_alive.hpp>
 #include <coronet/loop.hpp>
@@ -21,6 +20,7 @@
 #include <coronet/net/lookup.hpp>
 #include <coronet/net/socket_options.hpp>
 #include <coronet/net/stream_layer.hpp>
+#include <coronet/notifier.hpp>
 #include <coronet/stream_socket.hpp>
 #include <coronet/task.hpp>
 #include <coronet/timer.hpp>
@@ -42,16 +42,9 @@
 namespace coronet::net {
 
 using socket_events = event_emitter<
-    event<"close", void(bool)>,
-    event<"connect", void()>,
-    event<"ready", void()>,
-    event<"data", void(std::string_view)>,
-    event<"drain", void()>,
-    event<"end", void()>,
-    event<"finish", void()>,
-    event<"error", void(const error_info&)>,
-    event<"lookup", void(const error_info*, std::string_view, int, std::string_view)>,
-    event<"timeout", void()>,
+    event<"close", void(bool)>, event<"connect", void()>, event<"ready", void()>, event<"data", void(std::string_view)>,
+    event<"drain", void()>, event<"end", void()>, event<"finish", void()>, event<"error", void(const error_info&)>,
+    event<"lookup", void(const error_info*, std::string_view, int, std::string_view)>, event<"timeout", void()>,
     // (ip, port, family 4 or 6[, error]): one TCP connection attempt.
     event<"connectionAttempt", void(std::string_view, int, int)>,
     event<"connectionAttemptFailed", void(std::string_view, int, int, const error_info&)>,
@@ -85,8 +78,8 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   socket& connect(connect_options options, std::function<void()> on_connect = {});
   socket& connect(int port, std::string host = "localhost", std::function<void()> on_connect = {});
   template <class Path>
-    requires std::is_convertible_v<const Path&, std::string_view>
-  socket& connect(const Path& path, std::function<void()> on_connect = {}) {
+  requires std::is_convertible_v<const Path&, std::string_view> socket& connect(const Path& path,
+                                                                                std::function<void()> on_connect = {}) {
     return connect_path(std::string(std::string_view(path)), std::move(on_connect));
   }
 
@@ -229,21 +222,21 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   bool readable_ = false;
   bool writable_ = false;
   bool paused_ = false;
-  bool read_ended_ = false;   // the peer's FIN arrived
-  bool ending_ = false;       // end() called: FIN once the queue drains
-  bool finished_ = false;     // our FIN went out
+  bool read_ended_ = false;  // the peer's FIN arrived
+  bool ending_ = false;      // end() called: FIN once the queue drains
+  bool finished_ = false;    // our FIN went out
   bool need_drain_ = false;
   bool referenced_ = true;
   bool reset_on_close_ = false;
   bool destroy_after_finish_ = false;  // destroy_soon(): close once the FIN is out
-  bool read_stopped_ = false;  // pause_on_connect: not even the FIN is read until resume()
-  int workers_ = 0;           // live reader/writer/connect coroutines
+  bool read_stopped_ = false;          // pause_on_connect: not even the FIN is read until resume()
+  int workers_ = 0;                    // live reader/writer/connect coroutines
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
 
-  std::string pending_{};       // queued, not yet handed to the kernel
-  std::string in_flight_{};     // being written now
-  struct write_request {  // a write with a callback: its bytes are [start, end) of the batch
+  std::string pending_{};    // queued, not yet handed to the kernel
+  std::string in_flight_{};  // being written now
+  struct write_request {     // a write with a callback: its bytes are [start, end) of the batch
     std::size_t start, end;
     write_callback cb;
   };
@@ -266,10 +259,10 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
 
   std::optional<deadline> idle_timer_{};
   std::optional<double> timeout_ms_{};
-  std::chrono::nanoseconds idle_{0};  // timeout_ms_ as the timer takes it; 0: off
+  std::chrono::nanoseconds idle_{0};                // timeout_ms_ as the timer takes it; 0: off
   std::optional<keep_alive_options> keep_alive_{};  // applied once connected
-  std::optional<int> type_of_service_{};             // ditto
-  unsigned connect_generation_ = 0;  // a connect() posted for the next turn belongs to this one
+  std::optional<int> type_of_service_{};            // ditto
+  unsigned connect_generation_ = 0;                 // a connect() posted for the next turn belongs to this one
 
   address_info remote_;
   address_info local_;
@@ -290,7 +283,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
     std::string local_address;
     int local_port = 0;
     bool no_delay = false;
-    int bound_fd = -1;  // a bound_socket adopted through socket_options::handle
+    int bound_fd = -1;                           // a bound_socket adopted through socket_options::handle
     std::shared_ptr<detail::connect_race> race;  // auto_select_family's attempts
     std::optional<std::vector<std::string>> attempted_addresses;
   };

@@ -21,17 +21,17 @@ class bound_socket;
 // The onread option: receive into the user's buffer instead of emitting
 // `data`. `callback(n, buffer)` sees the bytes; returning false pauses.
 struct onread_options {
-  std::span<std::byte> buffer{};                       // reused for every read, or
-  std::function<std::span<std::byte>()> buffer_fn;   // asked for one per read
+  std::span<std::byte> buffer{};                    // reused for every read, or
+  std::function<std::span<std::byte>()> buffer_fn;  // asked for one per read
   std::function<bool(std::size_t, std::span<std::byte>)> callback;
 };
 
 struct socket_options {
-  int fd = -1;                   // adopt an open stream socket
+  int fd = -1;                     // adopt an open stream socket
   bound_socket* handle = nullptr;  // adopt a pre-bound socket: connect() uses its binding
-  bool allow_half_open = false;  // keep writing after the peer ended
-  bool readable = true;          // with fd: may read
-  bool writable = true;          // with fd: may write
+  bool allow_half_open = false;    // keep writing after the peer ended
+  bool readable = true;            // with fd: may read
+  bool writable = true;            // with fd: may write
   std::stop_token signal{};        // a stop request destroys the socket (AbortError)
   std::optional<onread_options> onread{};
   std::size_t high_water_mark = 64 * 1024;  // Node 26's writable default
@@ -67,8 +67,8 @@ struct connect_options {
   bool no_delay = false;
   bool keep_alive = false;
   unsigned keep_alive_initial_delay = 0;  // milliseconds
-  std::optional<unsigned> timeout{};        // set_timeout(ms) once the socket exists
-  std::optional<int> type_of_service{};     // IP_TOS / IPV6_TCLASS once connected (0..255)
+  std::optional<unsigned> timeout{};      // set_timeout(ms) once the socket exists
+  std::optional<int> type_of_service{};   // IP_TOS / IPV6_TCLASS once connected (0..255)
   const ::coronet::net::block_list* block_list = nullptr;
   // Happy Eyeballs: resolve every address and try them, families
   // interleaved (first family first), each attempt but the last given

@@ -20,6 +20,6 @@ namespace coronet::tls::promises {
 // (Takes the options by pointer inside: name the options before co_await,
 // g++ 12 destroys a braced temporary in a co_await expression twice.)
 task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, const connect_options& options,
-                                                             std::stop_token stop = {});
+                                                              std::stop_token stop = {});
 
 }  // namespace coronet::tls::promises

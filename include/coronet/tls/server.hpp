@@ -53,10 +53,9 @@ struct server_options {
   std::chrono::milliseconds handshake_timeout{120'000};
 };
 
-using server_tls_events = net::event_emitter<
-    net::event<"secureConnection", void(socket&)>,
-    net::event<"tlsClientError", void(const net::error_info&, socket&)>,
-    net::event<"keylog", void(std::string_view, socket&)>>;
+using server_tls_events = net::event_emitter<net::event<"secureConnection", void(socket&)>,
+                                             net::event<"tlsClientError", void(const net::error_info&, socket&)>,
+                                             net::event<"keylog", void(std::string_view, socket&)>>;
 
 namespace detail {
 struct role;

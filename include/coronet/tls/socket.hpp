@@ -51,10 +51,9 @@ struct cipher_info {
 // ERR_TLS_CERT_ALTNAME_INVALID error, with Node's reason in the message.
 std::optional<net::error_info> check_server_identity(std::string_view hostname, const peer_certificate& cert);
 
-using socket_tls_events = net::event_emitter<
-    net::event<"secureConnect", void()>,
-    net::event<"keylog", void(std::string_view)>,
-    net::event<"session", void(std::string_view)>>;
+using socket_tls_events =
+    net::event_emitter<net::event<"secureConnect", void()>, net::event<"keylog", void(std::string_view)>,
+                       net::event<"session", void(std::string_view)>>;
 
 namespace detail {
 class engine;

@@ -7,9 +7,9 @@
 #include <map>
 #include <tuple>
 
+#include "../messages.hpp"
 #include "coverage_index.hpp"
 #include "ip_text.hpp"
-#include "../messages.hpp"
 
 namespace coronet::net {
 namespace {
@@ -65,8 +65,7 @@ socket_address to_address(address_arg arg, std::string_view family) {
 // the network address.
 void check_prefix(const socket_address& network, std::int64_t prefix) {
   std::int64_t max = network.is_ipv6() ? 128 : 32;
-  if (prefix < 0 || prefix > max)
-    throw detail::out_of_range("prefix", ">= 0 && <= " + std::to_string(max), prefix);
+  if (prefix < 0 || prefix > max) throw detail::out_of_range("prefix", ">= 0 && <= " + std::to_string(max), prefix);
 }
 
 struct cidr {
@@ -319,17 +318,21 @@ std::vector<std::string> block_list::rules() const {
   out.reserve(impl_->rules.size());
   // Node 26 lists addresses, then subnets, then ranges, each newest first.
   for (kind k : {kind::address, kind::subnet, kind::range})
-  for (const auto& r : impl_->rules) {
-    if (r.type != k) continue;
-    std::string family = r.first.v6 ? "IPv6 " : "IPv4 ";
-    switch (r.type) {
-      case kind::address: out.push_back("Address: " + family + text_of(r.first)); break;
-      case kind::range: out.push_back("Range: " + family + text_of(r.first) + "-" + text_of(r.last)); break;
-      case kind::subnet:
-        out.push_back("Subnet: " + family + text_of(r.first) + "/" + std::to_string(r.prefix));
-        break;
+    for (const auto& r : impl_->rules) {
+      if (r.type != k) continue;
+      std::string family = r.first.v6 ? "IPv6 " : "IPv4 ";
+      switch (r.type) {
+        case kind::address:
+          out.push_back("Address: " + family + text_of(r.first));
+          break;
+        case kind::range:
+          out.push_back("Range: " + family + text_of(r.first) + "-" + text_of(r.last));
+          break;
+        case kind::subnet:
+          out.push_back("Subnet: " + family + text_of(r.first) + "/" + std::to_string(r.prefix));
+          break;
+      }
     }
-  }
   return out;
 }
 

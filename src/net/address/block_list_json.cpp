@@ -6,18 +6,16 @@
 #include <charconv>
 #include <cstdint>
 
+#include "../messages.hpp"
 #include "coronet/net/address/block_list.hpp"
 #include "ip_text.hpp"
 #include "json_strings.hpp"
-#include "../messages.hpp"
 
 namespace coronet::net {
 namespace {
 
 bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool v6_char(char c) noexcept {
-  return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':';
-}
+bool v6_char(char c) noexcept { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':'; }
 
 // A cursor over the text after a literal; each step consumes or fails.
 struct cursor {
@@ -110,9 +108,9 @@ void block_list::from_json(std::string_view json) {
     case detail::json_result::syntax_error:
       throw detail::invalid_arg_value("data", detail::inspect_string(json), "must be valid JSON");
     case detail::json_result::not_string_array:
-      throw error(errc::ERR_INVALID_ARG_TYPE,
-                  "The \"data\" argument must be one of type string or string[]. Received " +
-                      detail::inspect_string(json));
+      throw error(
+          errc::ERR_INVALID_ARG_TYPE,
+          "The \"data\" argument must be one of type string or string[]. Received " + detail::inspect_string(json));
   }
 }
 

@@ -92,7 +92,7 @@ class coverage_index {
 
   coverage_tree<Key> tree_;
   mutable coverage_snapshot<Key> snapshot_;
-  mutable std::atomic<bool> fresh_{true};  // the snapshot matches the tree
+  mutable std::atomic<bool> fresh_{true};                         // the snapshot matches the tree
   mutable std::atomic<std::size_t> updates_{0}, slow_checks_{0};  // since the last rebuild
   mutable std::mutex rebuilding_;
 };

@@ -101,8 +101,8 @@ class coverage_tree {
 
  private:
   static constexpr Key kmax = std::numeric_limits<Key>::max();
-  static constexpr int leaf_cap = B - 1;   // the last key slot is always padding
-  static constexpr int inner_cap = B;      // children; B - 1 separators
+  static constexpr int leaf_cap = B - 1;      // the last key slot is always padding
+  static constexpr int inner_cap = B;         // children; B - 1 separators
   static constexpr int min_fill = B / 2 - 1;  // entries of any node but the root
 
   struct alignas(64) leaf {

@@ -149,8 +149,8 @@ std::string format_ipv6(const ip_bytes& b) {
     }
     if (i != 0) out += ':';
     if (i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-      out += format_ipv4((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) |
-                         (std::uint32_t{b[14]} << 8) | b[15]);
+      out += format_ipv4((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) |
+                         b[15]);
       return out;
     }
     int n = std::snprintf(buf, sizeof buf, "%x", words[i]);

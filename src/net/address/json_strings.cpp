@@ -32,8 +32,14 @@ class parser {
             if (!value(1)) return json_result::syntax_error;
           }
           skip_space();
-          if (peek() == ',') { ++p_; continue; }
-          if (peek() == ']') { ++p_; break; }
+          if (peek() == ',') {
+            ++p_;
+            continue;
+          }
+          if (peek() == ']') {
+            ++p_;
+            break;
+          }
           return json_result::syntax_error;
         }
       }
@@ -63,13 +69,20 @@ class parser {
     if (depth > max_depth) return false;
     skip_space();
     switch (peek()) {
-      case '"': return string(nullptr);
-      case 't': return literal("true");
-      case 'f': return literal("false");
-      case 'n': return literal("null");
-      case '[': return sequence(']', depth);
-      case '{': return sequence('}', depth);
-      default: return number();
+      case '"':
+        return string(nullptr);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      case '[':
+        return sequence(']', depth);
+      case '{':
+        return sequence('}', depth);
+      default:
+        return number();
     }
   }
 
@@ -88,7 +101,10 @@ class parser {
       }
       if (!value(depth + 1)) return false;
       skip_space();
-      if (peek() == ',') { ++p_; continue; }
+      if (peek() == ',') {
+        ++p_;
+        continue;
+      }
       if (peek() == close) return ++p_, true;
       return false;
     }
@@ -124,9 +140,10 @@ class parser {
     out = 0;
     for (int i = 0; i < 4; ++i) {
       char c = s_[p_++];
-      unsigned d = c >= '0' && c <= '9' ? unsigned(c - '0')
+      unsigned d = c >= '0' && c <= '9'   ? unsigned(c - '0')
                    : c >= 'a' && c <= 'f' ? unsigned(c - 'a' + 10)
-                   : c >= 'A' && c <= 'F' ? unsigned(c - 'A' + 10) : 16;
+                   : c >= 'A' && c <= 'F' ? unsigned(c - 'A' + 10)
+                                          : 16;
       if (d == 16) return false;
       out = out * 16 + d;
     }
@@ -169,12 +186,26 @@ class parser {
       char e = s_[p_++];
       unsigned cp = 0;
       switch (e) {
-        case '"': case '\\': case '/': cp = static_cast<unsigned>(e); break;
-        case 'b': cp = '\b'; break;
-        case 'f': cp = '\f'; break;
-        case 'n': cp = '\n'; break;
-        case 'r': cp = '\r'; break;
-        case 't': cp = '\t'; break;
+        case '"':
+        case '\\':
+        case '/':
+          cp = static_cast<unsigned>(e);
+          break;
+        case 'b':
+          cp = '\b';
+          break;
+        case 'f':
+          cp = '\f';
+          break;
+        case 'n':
+          cp = '\n';
+          break;
+        case 'r':
+          cp = '\r';
+          break;
+        case 't':
+          cp = '\t';
+          break;
         case 'u': {
           if (!hex4(cp)) return false;
           // Join a surrogate pair written as two escapes.
@@ -183,12 +214,15 @@ class parser {
             p_ += 2;
             unsigned low = 0;
             if (!hex4(low)) return false;
-            if (low >= 0xDC00 && low < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            else p_ = save;
+            if (low >= 0xDC00 && low < 0xE000)
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            else
+              p_ = save;
           }
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
       if (out) put_utf8(text, cp);
     }

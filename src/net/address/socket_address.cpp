@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "ip_text.hpp"
 #include "../messages.hpp"
+#include "ip_text.hpp"
 #include "url_host.hpp"
 
 namespace coronet::net {

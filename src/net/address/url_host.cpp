@@ -96,7 +96,8 @@ bool url_ipv6(std::string_view s, ip_bytes& out) {
       continue;
     }
     unsigned value = 0, length = 0;
-    while (length < 4 && p < s.size() && hex(s[p]) >= 0) value = value * 16 + static_cast<unsigned>(hex(s[p++])), ++length;
+    while (length < 4 && p < s.size() && hex(s[p]) >= 0)
+      value = value * 16 + static_cast<unsigned>(hex(s[p++])), ++length;
     if (at(p) == '.') {
       if (length == 0 || index > 6) return false;
       p -= length;
@@ -104,15 +105,20 @@ bool url_ipv6(std::string_view s, ip_bytes& out) {
       while (p < s.size()) {
         int part = -1;
         if (seen > 0) {
-          if (s[p] == '.' && seen < 4) ++p;
-          else return false;
+          if (s[p] == '.' && seen < 4)
+            ++p;
+          else
+            return false;
         }
         if (!is_digit(at(p))) return false;
         while (is_digit(at(p))) {
           int d = s[p] - '0';
-          if (part < 0) part = d;
-          else if (part == 0) return false;
-          else part = part * 10 + d;
+          if (part < 0)
+            part = d;
+          else if (part == 0)
+            return false;
+          else
+            part = part * 10 + d;
           if (part > 255) return false;
           ++p;
         }
@@ -162,9 +168,12 @@ std::optional<http_endpoint> parse_http_endpoint(std::string_view input) {
   std::size_t colon = std::string_view::npos;
   bool in_brackets = false;
   for (std::size_t i = 0; i < authority.size() && colon == std::string_view::npos; ++i) {
-    if (authority[i] == '[') in_brackets = true;
-    else if (authority[i] == ']') in_brackets = false;
-    else if (authority[i] == ':' && !in_brackets) colon = i;
+    if (authority[i] == '[')
+      in_brackets = true;
+    else if (authority[i] == ']')
+      in_brackets = false;
+    else if (authority[i] == ':' && !in_brackets)
+      colon = i;
   }
   auto host = authority.substr(0, colon);
   if (host.empty()) return std::nullopt;

@@ -14,7 +14,7 @@ namespace coronet::net::detail {
 
 struct http_endpoint {
   bool v6 = false;
-  ip_bytes bytes{};  // IPv4 as ::ffff:a.b.c.d
+  ip_bytes bytes{};        // IPv4 as ::ffff:a.b.c.d
   std::uint16_t port = 0;  // 0 when absent; an explicit 80 is kept
 };
 

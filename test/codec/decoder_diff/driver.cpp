@@ -15,8 +15,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace net = coronet::net;
@@ -35,17 +35,41 @@ struct generator {
   // overlong forms, encoded surrogates, code points past U+10FFFF, and
   // sequences cut short.
   std::string utf8_stream() {
-    static const char* broken[] = {"\x80", "\xBF", "\xC0", "\xC1\x81", "\xC2", "\xE0\x80", "\xE0\xA0", "\xE0\x80\x80",
-                                   "\xED\xA0\x80", "\xED\xBF\xBF", "\xED\x9F\xBF", "\xEF\xBF", "\xF0", "\xF0\x80\x80",
-                                   "\xF0\x90", "\xF0\x90\x80", "\xF4\x90\x80\x80", "\xF4\x8F\xBF", "\xF5\x80\x80\x80",
-                                   "\xF8\x88\x80\x80\x80", "\xFE", "\xFF", "\xE2\x82", "\xC3\xA9\xA9"};
-    static const std::uint32_t ranges[][2] = {
-        {0x20, 0x7F}, {0x80, 0x7FF}, {0x800, 0xD7FF}, {0xE000, 0xFFFF}, {0x10000, 0x10FFFF}, {0xFFFD, 0xFFFF}};
+    static const char* broken[] = {"\x80",
+                                   "\xBF",
+                                   "\xC0",
+                                   "\xC1\x81",
+                                   "\xC2",
+                                   "\xE0\x80",
+                                   "\xE0\xA0",
+                                   "\xE0\x80\x80",
+                                   "\xED\xA0\x80",
+                                   "\xED\xBF\xBF",
+                                   "\xED\x9F\xBF",
+                                   "\xEF\xBF",
+                                   "\xF0",
+                                   "\xF0\x80\x80",
+                                   "\xF0\x90",
+                                   "\xF0\x90\x80",
+                                   "\xF4\x90\x80\x80",
+                                   "\xF4\x8F\xBF",
+                                   "\xF5\x80\x80\x80",
+                                   "\xF8\x88\x80\x80\x80",
+                                   "\xFE",
+                                   "\xFF",
+                                   "\xE2\x82",
+                                   "\xC3\xA9\xA9"};
+    static const std::uint32_t ranges[][2] = {{0x20, 0x7F},     {0x80, 0x7FF},       {0x800, 0xD7FF},
+                                              {0xE000, 0xFFFF}, {0x10000, 0x10FFFF}, {0xFFFD, 0xFFFF}};
     std::string s;
     for (std::size_t n = below(24); n > 0; --n) {
       switch (below(5)) {
-        case 0: s += broken[below(std::size(broken))]; break;
-        case 1: s += byte(); break;
+        case 0:
+          s += broken[below(std::size(broken))];
+          break;
+        case 1:
+          s += byte();
+          break;
         default: {
           const auto& r = ranges[below(std::size(ranges))];
           append_utf8(r[0] + static_cast<std::uint32_t>(below(r[1] - r[0] + 1)), s);
@@ -58,15 +82,23 @@ struct generator {
   // Code units around the surrogate ranges: pairs, reversed pairs, lone
   // halves, and now and then an odd byte that shifts everything after it.
   std::string utf16_stream() {
-    static const std::uint16_t units[] = {0x41, 0xE9, 0x20AC, 0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xD83D, 0xDE00, 0xFFFD, 0xFEFF, 0xD7FF, 0xE000};
+    static const std::uint16_t units[] = {0x41,   0xE9,   0x20AC, 0xD800, 0xDBFF, 0xDC00, 0xDFFF,
+                                          0xD83D, 0xDE00, 0xFFFD, 0xFEFF, 0xD7FF, 0xE000};
     std::string s;
     for (std::size_t n = below(24); n > 0; --n) {
       std::uint16_t u;
       switch (below(4)) {
-        case 0: u = static_cast<std::uint16_t>(0xD800 + below(0x400)); break;
-        case 1: u = static_cast<std::uint16_t>(0xDC00 + below(0x400)); break;
-        case 2: u = static_cast<std::uint16_t>(below(0x10000)); break;
-        default: u = units[below(std::size(units))];
+        case 0:
+          u = static_cast<std::uint16_t>(0xD800 + below(0x400));
+          break;
+        case 1:
+          u = static_cast<std::uint16_t>(0xDC00 + below(0x400));
+          break;
+        case 2:
+          u = static_cast<std::uint16_t>(below(0x10000));
+          break;
+        default:
+          u = units[below(std::size(units))];
       }
       s += static_cast<char>(u & 0xFF);
       s += static_cast<char>(u >> 8);
@@ -155,8 +187,8 @@ int main(int argc, char** argv) {
   const struct {
     net::encoding enc;
     int count;
-  } plan[] = {{net::encoding::utf8, 2000},  {net::encoding::utf16le, 1200}, {net::encoding::base64, 300},
-              {net::encoding::base64url, 300}, {net::encoding::latin1, 150}, {net::encoding::ascii, 150},
+  } plan[] = {{net::encoding::utf8, 2000},     {net::encoding::utf16le, 1200}, {net::encoding::base64, 300},
+              {net::encoding::base64url, 300}, {net::encoding::latin1, 150},   {net::encoding::ascii, 150},
               {net::encoding::hex, 150}};
   for (const auto& p : plan) {
     for (int i = 0; i < p.count; ++i) {
@@ -169,9 +201,10 @@ int main(int argc, char** argv) {
   }
 
   // Encoding names: every alias in random case, plus near misses.
-  static const char* names[] = {"utf8", "utf-8", "ucs2", "ucs-2", "utf16le", "utf-16le", "latin1", "binary", "ascii",
-                                "base64", "base64url", "hex", "utf16", "utf-16", "ucs", "utf_8", "latin-1", "base-64",
-                                "base64-url", "binary ", " hex", "buffer", "raw", "utf32", "UTF8\t", ""};
+  static const char* names[] = {
+      "utf8",       "utf-8",     "ucs2", "ucs-2",  "utf16le", "utf-16le", "latin1", "binary",  "ascii",
+      "base64",     "base64url", "hex",  "utf16",  "utf-16",  "ucs",      "utf_8",  "latin-1", "base-64",
+      "base64-url", "binary ",   " hex", "buffer", "raw",     "utf32",    "UTF8\t", ""};
   for (const char* name : names) {
     for (int i = 0; i < 4; ++i) {
       std::string n = name;

@@ -58,14 +58,18 @@ struct generator {
   // Any code point but a surrogate, often a four-byte one.
   std::uint32_t character() {
     switch (below(6)) {
-      case 0: return in(0x20, 0x7E);
-      case 1: return in(0x80, 0x7FF);
+      case 0:
+        return in(0x20, 0x7E);
+      case 1:
+        return in(0x80, 0x7FF);
       case 2: {
         const std::uint32_t cp = in(0x800, 0xFFFF);
         return cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp;
       }
-      case 3: return in(0x0, 0x1F);
-      default: return in(0x10000, 0x10FFFF);
+      case 3:
+        return in(0x0, 0x1F);
+      default:
+        return in(0x10000, 0x10FFFF);
     }
   }
 
@@ -73,10 +77,27 @@ struct generator {
   // caller follows them with a valid character, so no continuation byte
   // ever completes them.
   void invalid(text& t) {
-    static const std::string_view pieces[] = {"\x80", "\xBF", "\xC0", "\xC1\x81", "\xC2", "\xE0\x80", "\xE0\xA0",
-                                              "\xE0\x80\x80", "\xED\xA0\x80", "\xED\xBF\xBF", "\xEF\xBF", "\xF0",
-                                              "\xF0\x80\x80", "\xF0\x90\x80", "\xF4\x90\x80\x80", "\xF4\x8F\xBF",
-                                              "\xF5\x80\x80\x80", "\xF8\x88\x80\x80\x80", "\xFE", "\xFF", "\xE2\x82"};
+    static const std::string_view pieces[] = {"\x80",
+                                              "\xBF",
+                                              "\xC0",
+                                              "\xC1\x81",
+                                              "\xC2",
+                                              "\xE0\x80",
+                                              "\xE0\xA0",
+                                              "\xE0\x80\x80",
+                                              "\xED\xA0\x80",
+                                              "\xED\xBF\xBF",
+                                              "\xEF\xBF",
+                                              "\xF0",
+                                              "\xF0\x80\x80",
+                                              "\xF0\x90\x80",
+                                              "\xF4\x90\x80\x80",
+                                              "\xF4\x8F\xBF",
+                                              "\xF5\x80\x80\x80",
+                                              "\xF8\x88\x80\x80\x80",
+                                              "\xFE",
+                                              "\xFF",
+                                              "\xE2\x82"};
     const std::string_view bytes = pick(pieces);
     t.utf8 += bytes;
     t.points.insert(t.points.end(), bytes.size(), 0xFFFD);
@@ -87,8 +108,8 @@ struct generator {
   // '0', '=', '+', whitespace, and surrogate pairs whose halves read as '='
   // (D83D), '0'-'9' (D830-D839), '+', '/', 'A' and so on.
   std::uint32_t disguised() {
-    static const std::uint32_t points[] = {0x141, 0x130, 0x13D, 0x12B, 0x12F, 0x12D, 0x15F, 0x120, 0x10A, 0x161,
-                                           0xFF41, 0x1F600, 0x1C000, 0x1C3FF, 0x1C03D, 0x10041, 0x2B02F, 0xE061};
+    static const std::uint32_t points[] = {0x141, 0x130,  0x13D,   0x12B,   0x12F,   0x12D,   0x15F,   0x120,   0x10A,
+                                           0x161, 0xFF41, 0x1F600, 0x1C000, 0x1C3FF, 0x1C03D, 0x10041, 0x2B02F, 0xE061};
     // Clearing 0x800 moves a surrogate (D800-DFFF) to D000-D7FF.
     return below(3) == 0 ? in(0x100, 0x2FFFF) & ~0x800u : pick(points);
   }
@@ -127,7 +148,8 @@ struct generator {
   // both, with whitespace, junk, stray and missing padding mixed in.
   text base64_text(std::size_t max) {
     static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    static const std::string_view junk[] = {" ", "\n", "\r\n", "\t", "=", "==", "*", ".", "!", "\x7F", "\\", ":", "\x01"};
+    static const std::string_view junk[] = {" ", "\n", "\r\n", "\t", "=", "==",  "*",
+                                            ".", "!",  "\x7F", "\\", ":", "\x01"};
     text t;
     const bool url = below(2) == 0;
     const std::size_t junk_odds = 1 + below(below(2) == 0 ? 100 : 12);
@@ -138,32 +160,50 @@ struct generator {
           t.add(static_cast<unsigned char>("+/-_"[below(4)]));  // either alphabet's 62 and 63
         } else {
           const std::size_t v = below(64);
-          t.add(v < 62 ? static_cast<unsigned char>(alphabet[v]) : static_cast<unsigned char>((url ? "-_" : "+/")[v - 62]));
+          t.add(v < 62 ? static_cast<unsigned char>(alphabet[v])
+                       : static_cast<unsigned char>((url ? "-_" : "+/")[v - 62]));
         }
       } else {
         switch (below(4)) {
-          case 0: invalid(t); break;
-          case 1: t.add(disguised()); break;
-          default: t.add(pick(junk));
+          case 0:
+            invalid(t);
+            break;
+          case 1:
+            t.add(disguised());
+            break;
+          default:
+            t.add(pick(junk));
         }
       }
     }
     switch (below(5)) {  // the ending: none, right, too much, or noise
-      case 0: t.add("="); break;
-      case 1: t.add("=="); break;
-      case 2: t.add(below(2) == 0 ? "===" : " ="); break;
-      case 3: t.add(pick(junk)); break;
-      default: break;
+      case 0:
+        t.add("=");
+        break;
+      case 1:
+        t.add("==");
+        break;
+      case 2:
+        t.add(below(2) == 0 ? "===" : " =");
+        break;
+      case 3:
+        t.add(pick(junk));
+        break;
+      default:
+        break;
     }
     return t;
   }
 
   text for_encoding(net::encoding enc, std::size_t max) {
     switch (enc) {
-      case net::encoding::hex: return hex_text(max);
+      case net::encoding::hex:
+        return hex_text(max);
       case net::encoding::base64:
-      case net::encoding::base64url: return base64_text(max);
-      default: return any(max);
+      case net::encoding::base64url:
+        return base64_text(max);
+      default:
+        return any(max);
     }
   }
 };
@@ -186,8 +226,8 @@ int main(int argc, char** argv) {
 
   generator gen;
   std::vector<one_case> cases;
-  const net::encoding encodings[] = {net::encoding::utf8,   net::encoding::utf16le,   net::encoding::latin1,
-                                     net::encoding::ascii,  net::encoding::base64,    net::encoding::base64url,
+  const net::encoding encodings[] = {net::encoding::utf8,  net::encoding::utf16le, net::encoding::latin1,
+                                     net::encoding::ascii, net::encoding::base64,  net::encoding::base64url,
                                      net::encoding::hex};
   for (const net::encoding enc : encodings) {
     // Mostly short strings; a few past 4 KiB, which Buffer.from sizes and

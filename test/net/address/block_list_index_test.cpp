@@ -4,8 +4,8 @@
 // honest about the cross-family cases. The second half tests the index itself
 // (net/coverage_index.hpp) against a count per key, with nodes small enough
 // that every split, merge and redistribution happens many times.
-#include <algorithm>
 #include <doctest/doctest.h>
+#include <algorithm>
 
 #include <coronet/net/address/block_list.hpp>
 
@@ -13,8 +13,8 @@
 #include "net/address/coverage_tree.hpp"
 
 #include <array>
-#include <limits>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -41,8 +41,10 @@ struct model_rule {
   int prefix;
   bool matches(addr x) const {
     switch (kind) {
-      case 0: return comparable(x, a) && x.key == a.key;
-      case 1: return comparable(x, a) && comparable(x, b) && a.key <= x.key && x.key <= b.key;
+      case 0:
+        return comparable(x, a) && x.key == a.key;
+      case 1:
+        return comparable(x, a) && comparable(x, b) && a.key <= x.key && x.key <= b.key;
       default: {
         if (!a.v6) {
           if (!mapped(x.key)) return false;
@@ -75,8 +77,8 @@ std::string text(addr a) {
 // Addresses cluster in a few small neighbourhoods so rules overlap often,
 // including the IPv4-mapped block and its edges.
 addr random_addr(std::mt19937_64& rng) {
-  static const u128 bases[] = {0, 0x0a000000, u128{0xffff} << 32 | 0x0a000000, u128{0xfffe} << 32,
-                               u128{0x10000} << 32, u128{0x20010db8} << 96};
+  static const u128 bases[] = {
+      0, 0x0a000000, u128{0xffff} << 32 | 0x0a000000, u128{0xfffe} << 32, u128{0x10000} << 32, u128{0x20010db8} << 96};
   std::uniform_int_distribution<int> pick(0, 6);
   int which = pick(rng);
   if (which == 6) return {static_cast<u128>(0x0a000000u + (rng() & 0x3ff)) | (u128{0xffff} << 32), false};
@@ -158,16 +160,16 @@ TEST_CASE("many rules added and then removed leave nothing blocked") {
   for (int i = 0; i < 5000; ++i) {
     std::uint32_t b = rng() & 0xfffff000u;
     bases.push_back(b);
-    std::string s = std::to_string(b >> 24) + "." + std::to_string((b >> 16) & 255) + "." +
-                    std::to_string((b >> 8) & 255) + ".0";
+    std::string s =
+        std::to_string(b >> 24) + "." + std::to_string((b >> 16) & 255) + "." + std::to_string((b >> 8) & 255) + ".0";
     list.add_subnet(s, 20 + static_cast<int>(i % 12));
   }
   CHECK(list.size() == 5000);
   auto rules = list.rules();
   for (int i = 0; i < 5000; ++i) {
     std::uint32_t b = bases[static_cast<std::size_t>(i)];
-    std::string s = std::to_string(b >> 24) + "." + std::to_string((b >> 16) & 255) + "." +
-                    std::to_string((b >> 8) & 255) + ".0";
+    std::string s =
+        std::to_string(b >> 24) + "." + std::to_string((b >> 16) & 255) + "." + std::to_string((b >> 8) & 255) + ".0";
     list.remove_subnet(s, 20 + i % 12);
   }
   CHECK(list.size() == 0);
@@ -250,9 +252,12 @@ TEST_CASE("the coverage tree agrees with the model on 32-bit keys, including the
   auto draw = [](std::mt19937_64& rng) {
     auto r = static_cast<std::uint32_t>(rng());
     switch (rng() % 3) {
-      case 0: return r & 0xfff;                 // crowded near 0
-      case 1: return ~std::uint32_t{0} - (r & 0xfff);  // crowded near the top, kmax included
-      default: return r;
+      case 0:
+        return r & 0xfff;  // crowded near 0
+      case 1:
+        return ~std::uint32_t{0} - (r & 0xfff);  // crowded near the top, kmax included
+      default:
+        return r;
     }
   };
   churn_against_model<std::uint32_t, 4>(4, 9000, draw, brute_count<std::uint32_t>, edge_probes<std::uint32_t>());
@@ -264,9 +269,12 @@ TEST_CASE("the coverage tree agrees with the model on 128-bit keys") {
   auto draw = [](std::mt19937_64& rng) {
     u128k r = (static_cast<u128k>(rng()) << 64) | rng();
     switch (rng() % 3) {
-      case 0: return r & 0xfff;
-      case 1: return ~u128k{0} - (r & 0xfff);
-      default: return (u128k{0xffff} << 32) | (r & 0xffffffff);  // the IPv4-mapped block
+      case 0:
+        return r & 0xfff;
+      case 1:
+        return ~u128k{0} - (r & 0xfff);
+      default:
+        return (u128k{0xffff} << 32) | (r & 0xffffffff);  // the IPv4-mapped block
     }
   };
   churn_against_model<u128k, 4>(6, 9000, draw, brute_count<u128k>, edge_probes<u128k>());

@@ -50,7 +50,8 @@ TEST_CASE("from_json reads Node's documented example from strings and from JSON 
   CHECK(a.rules() == b.rules());
   // Node 26's order: addresses, subnets, ranges, each newest first.
   CHECK(a.rules() == std::vector<std::string>{"Address: IPv4 10.0.0.5", "Subnet: IPv4 192.168.1.0/24",
-                                              "Range: IPv4 10.0.0.1-10.0.0.10", "Range: IPv4 192.168.2.1-192.168.2.10"});
+                                              "Range: IPv4 10.0.0.1-10.0.0.10",
+                                              "Range: IPv4 192.168.2.1-192.168.2.10"});
   CHECK(a.check("192.168.1.77"));
   CHECK(a.check("10.0.0.7"));
 }
@@ -130,8 +131,8 @@ TEST_CASE("JSON text for from_json joins escaped surrogate pairs into UTF-8, the
   std::vector<std::string> items;
   REQUIRE(net::detail::parse_json_string_array(R"(["\uD83D\uDFFF", "\uDBFF\uDFFF", "\uD800\uDC00", "\uD83D\uDE00!"])",
                                                items) == net::detail::json_result::ok);
-  CHECK(items == std::vector<std::string>{"\xF0\x9F\x9F\xBF", "\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80",
-                                          "\xF0\x9F\x98\x80!"});
+  CHECK(items ==
+        std::vector<std::string>{"\xF0\x9F\x9F\xBF", "\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80", "\xF0\x9F\x98\x80!"});
   // And the rule around such a pair is still read.
   block_list list;
   list.from_json(std::string_view(R"(["\uD83D\uDFFFAddress: IPv4 1.2.3.4"])"));

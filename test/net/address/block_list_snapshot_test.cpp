@@ -79,10 +79,14 @@ TEST_CASE("the snapshot handles crowded buckets, the ends of the key space and c
   // A dense run of consecutive keys overflows its bucket and takes the tree.
   auto clustered = [](std::mt19937_64& r) {
     switch (r() % 4) {
-      case 0: return static_cast<std::uint32_t>(0x0a000000u + r() % 3000);
-      case 1: return static_cast<std::uint32_t>(r() % 64);
-      case 2: return static_cast<std::uint32_t>(~std::uint32_t{0} - r() % 64);
-      default: return static_cast<std::uint32_t>(r());
+      case 0:
+        return static_cast<std::uint32_t>(0x0a000000u + r() % 3000);
+      case 1:
+        return static_cast<std::uint32_t>(r() % 64);
+      case 2:
+        return static_cast<std::uint32_t>(~std::uint32_t{0} - r() % 64);
+      default:
+        return static_cast<std::uint32_t>(r());
     }
   };
   for (std::size_t n : {10, 200, 4000, 50000}) snapshot_round(rng, snap, n, clustered);
@@ -94,9 +98,12 @@ TEST_CASE("the snapshot handles crowded buckets, the ends of the key space and c
   auto v6 = [](std::mt19937_64& r) {
     u128 low = (static_cast<u128>(r()) << 64 | r()) >> (r() % 128);
     switch (r() % 3) {
-      case 0: return (u128{0x20010db8} << 96) | (low & ((u128{1} << 96) - 1));
-      case 1: return (u128{0x20010db8} << 96) | (r() % 5000);  // dense
-      default: return low;
+      case 0:
+        return (u128{0x20010db8} << 96) | (low & ((u128{1} << 96) - 1));
+      case 1:
+        return (u128{0x20010db8} << 96) | (r() % 5000);  // dense
+      default:
+        return low;
     }
   };
   for (std::size_t n : {0, 1, 9, 500, 30000, 3}) snapshot_round(rng, wide, n, v6);

@@ -143,7 +143,9 @@ TEST_CASE("IPv4 rules match IPv4-mapped IPv6 checks and mapped rules match IPv4 
   mapped.add_address("::ffff:1.2.3.4", "ipv6");
   mapped.add_range("::ffff:10.0.0.0", "::ffff:10.0.0.255", "ipv6");
   mapped.add_subnet("::ffff:172.16.0.0", 108, "ipv6");
-  check_all(mapped, {{"1.2.3.4", "ipv4", true}, {"10.0.0.77", "ipv4", true}, {"172.31.255.255", "ipv4", true},
+  check_all(mapped, {{"1.2.3.4", "ipv4", true},
+                     {"10.0.0.77", "ipv4", true},
+                     {"172.31.255.255", "ipv4", true},
                      {"172.32.0.0", "ipv4", false}});
 }
 
@@ -262,7 +264,8 @@ TEST_CASE("a duplicate address is kept once (Node 26); duplicate subnets twice, 
   CHECK(list.rules() == std::vector<std::string>{"Address: IPv4 1.2.3.4"});
   list.add_subnet("10.0.0.0", 8);
   list.add_subnet("10.0.0.0", 8);
-  CHECK(list.rules() == std::vector<std::string>{"Address: IPv4 1.2.3.4", "Subnet: IPv4 10.0.0.0/8", "Subnet: IPv4 10.0.0.0/8"});
+  CHECK(list.rules() ==
+        std::vector<std::string>{"Address: IPv4 1.2.3.4", "Subnet: IPv4 10.0.0.0/8", "Subnet: IPv4 10.0.0.0/8"});
   list.remove_subnet("10.0.0.0", 8);
   CHECK_FALSE(list.check("10.1.1.1"));
   list.remove_address("1.2.3.4");

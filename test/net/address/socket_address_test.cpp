@@ -2,8 +2,8 @@
 // sockaddr conversions used by the I/O layer.
 #include <doctest/doctest.h>
 
-#include <coronet/net/errors.hpp>
 #include <coronet/net/address/socket_address.hpp>
+#include <coronet/net/errors.hpp>
 
 #include <netinet/in.h>
 
@@ -90,9 +90,14 @@ TEST_CASE("ports and flow labels are validated with Node's codes") {
 
 TEST_CASE("an address that is not valid for its family throws ERR_INVALID_ADDRESS") {
   const socket_address_options bad[] = {
-      {.address = "1.2.3"},         {.address = "01.2.3.4"},        {.address = "::1"},
-      {.address = "1.2.3.4", .family = "ipv6"}, {.address = "localhost"}, {.address = ""},
-      {.address = "1:2:3:4:5:6:7:8:9", .family = "ipv6"}, {.address = "0x7f.1"},
+      {.address = "1.2.3"},
+      {.address = "01.2.3.4"},
+      {.address = "::1"},
+      {.address = "1.2.3.4", .family = "ipv6"},
+      {.address = "localhost"},
+      {.address = ""},
+      {.address = "1:2:3:4:5:6:7:8:9", .family = "ipv6"},
+      {.address = "0x7f.1"},
   };
   for (const auto& options : bad) CHECK(thrown_code(options) == "ERR_INVALID_ADDRESS");
 }

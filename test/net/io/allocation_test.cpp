@@ -32,9 +32,7 @@ TEST_CASE("an echo through net::socket allocates nothing per round trip") {
   long before = 0, after = 0;
   int round_trips = 0;
   std::size_t have = 0;
-  auto srv = net::create_server(l, [](net::socket& s) {
-    s.on<"data">([&s](std::string_view d) { s.write(d); });
-  });
+  auto srv = net::create_server(l, [](net::socket& s) { s.on<"data">([&s](std::string_view d) { s.write(d); }); });
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
     c->on<"connect">([&, c] { c->write(message); });

@@ -111,8 +111,12 @@ TEST_CASE("connect binds localAddress and localPort first") {
     s.end();
   });
   srv->listen(0, "127.0.0.1", 511, [&] {
-    auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1", .local_address = "127.0.0.2",
-                              .local_port = free_port, .no_delay = true, .keep_alive = true});
+    auto c = net::connect(l, {.port = test::port_of(*srv),
+                              .host = "127.0.0.1",
+                              .local_address = "127.0.0.2",
+                              .local_port = free_port,
+                              .no_delay = true,
+                              .keep_alive = true});
     c->on<"close">([&](bool) { srv->close(); });
   });
   test::run_bounded(l);

@@ -46,7 +46,8 @@ TEST_CASE("a custom lookup decides the address, and the lookup event reports it"
       l.post([done] { done(nullptr, "127.0.0.1", 4); });  // answers later, as a resolver does
     };
     auto c = net::connect(l, o);
-    c->on<"lookup">([&](const net::error_info*, std::string_view address, int, std::string_view) { reported = address; });
+    c->on<"lookup">(
+        [&](const net::error_info*, std::string_view address, int, std::string_view) { reported = address; });
     c->on<"connect">([&] { connected = true; });
     c->on<"close">([&](bool) { srv->close(); });
   });

@@ -33,9 +33,9 @@ constexpr int clients = 400;
 constexpr auto flood_window = 1500ms;
 
 struct report {
-  double cpu_seconds = 0;   // the child's user + system time over the window
+  double cpu_seconds = 0;  // the child's user + system time over the window
   double wall_seconds = 0;
-  int errors = 0;           // EMFILE/ENFILE seen by the accept loop (or `error` events)
+  int errors = 0;  // EMFILE/ENFILE seen by the accept loop (or `error` events)
 };
 
 double cpu_now() {
@@ -84,9 +84,12 @@ task<void> echo(stream_socket s) {
     spawn(l, [&]() -> task<void> {
       for (;;) {
         auto [ec, s] = co_await core_listener->accept();
-        if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) ++r.errors;
-        else if (ec) co_return;
-        else spawn(l, echo(std::move(s)));
+        if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system)
+          ++r.errors;
+        else if (ec)
+          co_return;
+        else
+          spawn(l, echo(std::move(s)));
       }
     });
   } else {
@@ -132,8 +135,9 @@ bool served_again(std::uint16_t port) {
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     char buf[4] = {};
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::send(fd, "ping", 4, MSG_NOSIGNAL) == 4 &&
-              ::recv(fd, buf, 4, MSG_WAITALL) == 4 && std::memcmp(buf, "ping", 4) == 0;
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+              ::send(fd, "ping", 4, MSG_NOSIGNAL) == 4 && ::recv(fd, buf, 4, MSG_WAITALL) == 4 &&
+              std::memcmp(buf, "ping", 4) == 0;
     ::close(fd);
     if (ok) return true;
     ::usleep(100'000);

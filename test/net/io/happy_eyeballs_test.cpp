@@ -35,7 +35,8 @@ void record(net::socket& c, std::vector<std::string>& log) {
   c.on<"connectionAttemptFailed">([&log](std::string_view ip, int, int, const net::error_info& e) {
     log.push_back("failed " + std::string(ip) + " " + e.code);
   });
-  c.on<"connectionAttemptTimeout">([&log](std::string_view ip, int, int) { log.push_back("timeout " + std::string(ip)); });
+  c.on<"connectionAttemptTimeout">(
+      [&log](std::string_view ip, int, int) { log.push_back("timeout " + std::string(ip)); });
   c.on<"connect">([&log] { log.push_back("connect"); });
 }
 
@@ -114,7 +115,8 @@ TEST_CASE("a refused IPv6 address falls back to IPv4, with the attempt events in
   });
   test::run_bounded(l);
   CHECK(asked_all);
-  CHECK(log == std::vector<std::string>{"attempt ::1 v6", "failed ::1 ECONNREFUSED", "attempt 127.0.0.1 v4", "connect"});
+  CHECK(log ==
+        std::vector<std::string>{"attempt ::1 v6", "failed ::1 ECONNREFUSED", "attempt 127.0.0.1 v4", "connect"});
   REQUIRE(attempted.has_value());
   CHECK(*attempted == std::vector<std::string>{"::1:" + std::to_string(port), "127.0.0.1:" + std::to_string(port)});
   CHECK(remote == "127.0.0.1");
@@ -161,7 +163,8 @@ TEST_CASE("attempts interleave the families, the first answer's family first, ea
   o.lookup = answer_with(l, {{"::1", 6}, {"::ffff:127.0.0.2", 6}, {"127.0.0.1", 4}, {"::1", 6}, {"127.0.0.2", 4}});
   auto c = net::connect(l, o);
   record(*c, log);
-  c->on<"lookup">([&](const net::error_info*, std::string_view ip, int, std::string_view) { lookups.emplace_back(ip); });
+  c->on<"lookup">(
+      [&](const net::error_info*, std::string_view ip, int, std::string_view) { lookups.emplace_back(ip); });
   c->on<"error">([&](const net::error_info& e) { seen = e; });
   c->on<"close">([&, c](bool) { attempted = c->auto_select_family_attempted_addresses(); });
   test::run_bounded(l);
@@ -183,8 +186,8 @@ TEST_CASE("a blocked address is one failed attempt; the next address connects") 
   std::vector<std::string> log;
   auto srv = net::create_server(l, [](net::socket& s) { s.end(); });
   srv->listen(0, "127.0.0.1", 511, [&] {
-    net::connect_options o{.port = test::port_of(*srv), .host = "blocked.test", .block_list = &blocked,
-                           .auto_select_family = true};
+    net::connect_options o{
+        .port = test::port_of(*srv), .host = "blocked.test", .block_list = &blocked, .auto_select_family = true};
     o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.1", 4}});
     auto c = net::connect(l, o);
     record(*c, log);
@@ -238,8 +241,11 @@ TEST_CASE("race (RFC 8305): a slow first address still wins after the next one s
   const int port = slow.port();
   std::vector<std::string> log;
   std::string remote;
-  net::connect_options o{.port = port, .host = "slow.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 20, .happy_eyeballs = net::eyeballs::race};
+  net::connect_options o{.port = port,
+                         .host = "slow.test",
+                         .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 20,
+                         .happy_eyeballs = net::eyeballs::race};
   o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});  // nothing listens on 127.0.0.3
   auto c = net::connect(l, o);
   record(*c, log);
@@ -263,8 +269,11 @@ TEST_CASE("race: once one attempt connects, the attempts still pending are stopp
   std::vector<std::string> log;
   std::string remote;
   int fds_at_connect = 0, fds_after = 0;
-  net::connect_options o{.port = slow.port(), .host = "race.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 20, .happy_eyeballs = net::eyeballs::race};
+  net::connect_options o{.port = slow.port(),
+                         .host = "race.test",
+                         .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 20,
+                         .happy_eyeballs = net::eyeballs::race};
   o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
   auto c = net::connect(l, o);
   record(*c, log);
@@ -278,7 +287,8 @@ TEST_CASE("race: once one attempt connects, the attempts still pending are stopp
   });
   c->on<"close">([&](bool) { slow.close(); });
   test::run_bounded(l, 5s);
-  CHECK(log == std::vector<std::string>{"attempt 127.0.0.2 v4", "timeout 127.0.0.2", "attempt 127.0.0.3 v4", "connect"});
+  CHECK(log ==
+        std::vector<std::string>{"attempt 127.0.0.2 v4", "timeout 127.0.0.2", "attempt 127.0.0.3 v4", "connect"});
   CHECK(remote == "127.0.0.3");
   CHECK(fds_at_connect >= fds_ready + 1);
   CHECK(fds_after == fds_ready + 1);  // the winner only: the pending loser was closed
@@ -291,8 +301,11 @@ TEST_CASE("abandon (Node): the same slow first address is given up, and the erro
   const int port = slow.port();
   std::vector<std::string> log;
   net::error_info seen;
-  net::connect_options o{.port = port, .host = "slow.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 20, .happy_eyeballs = net::eyeballs::abandon};
+  net::connect_options o{.port = port,
+                         .host = "slow.test",
+                         .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 20,
+                         .happy_eyeballs = net::eyeballs::abandon};
   o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
   auto c = net::connect(l, o);
   record(*c, log);
@@ -314,8 +327,11 @@ TEST_CASE("race is bounded: one delay after the last attempt started, with the r
   black_hole slow(l, "127.0.0.2", 0);
   std::vector<std::string> log;
   net::error_info seen;
-  net::connect_options o{.port = slow.port(), .host = "slow.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 50, .happy_eyeballs = net::eyeballs::race};
+  net::connect_options o{.port = slow.port(),
+                         .host = "slow.test",
+                         .auto_select_family = true,
+                         .auto_select_family_attempt_timeout = 50,
+                         .happy_eyeballs = net::eyeballs::race};
   o.lookup = answer_with(l, {{"127.0.0.3", 4}, {"127.0.0.2", 4}});  // refused, then the black hole
   auto c = net::connect(l, o);
   record(*c, log);
@@ -327,7 +343,8 @@ TEST_CASE("race is bounded: one delay after the last attempt started, with the r
   });
   c->on<"close">([&](bool) { slow.close(); });
   test::run_bounded(l, 5s);
-  CHECK(log == std::vector<std::string>{"attempt 127.0.0.3 v4", "failed 127.0.0.3 ECONNREFUSED", "attempt 127.0.0.2 v4"});
+  CHECK(log ==
+        std::vector<std::string>{"attempt 127.0.0.3 v4", "failed 127.0.0.3 ECONNREFUSED", "attempt 127.0.0.2 v4"});
   CHECK(seen.name == "AggregateError");
   REQUIRE(seen.errors.size() == 2);
   CHECK(seen.errors[1].code == "ETIMEDOUT");
@@ -345,8 +362,8 @@ TEST_CASE("destroy() mid-race closes every attempt's descriptor") {
     std::vector<std::string> log;
     bool closed = false;
     int fds_during = 0;
-    net::connect_options o{.port = a.port(), .host = "holes.test", .auto_select_family = true,
-                           .auto_select_family_attempt_timeout = 10};
+    net::connect_options o{
+        .port = a.port(), .host = "holes.test", .auto_select_family = true, .auto_select_family_attempt_timeout = 10};
     o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
     auto c = net::connect(l, o);
     record(*c, log);
@@ -375,8 +392,8 @@ TEST_CASE("a signal mid-race aborts the socket and closes every attempt's descri
   std::stop_source abort;
   std::string code;
   auto c = net::socket::create(l, {.signal = abort.get_token()});
-  net::connect_options o{.port = a.port(), .host = "holes.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 10};
+  net::connect_options o{
+      .port = a.port(), .host = "holes.test", .auto_select_family = true, .auto_select_family_attempt_timeout = 10};
   o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
   c->connect(o);
   c->on<"error">([&](const net::error_info& e) { code = e.code; });
@@ -423,7 +440,8 @@ TEST_CASE("the auto_select_family defaults and their range checks") {
     } catch (const net::error& e) {
       CHECK(e.code_name() == "ERR_OUT_OF_RANGE");
       CHECK(std::string(e.what()) ==
-            "The value of \"value\" is out of range. It must be >= 1 && <= 2147483647. Received " + std::to_string(bad));
+            "The value of \"value\" is out of range. It must be >= 1 && <= 2147483647. Received " +
+                std::to_string(bad));
     }
   }
   CHECK(net::get_default_auto_select_family_attempt_timeout() == 40);
@@ -448,8 +466,8 @@ TEST_CASE("unref() mid-race unrefs the running attempts: the loop ends without w
   black_hole a(l, "127.0.0.2", 0);
   black_hole b(l, "127.0.0.3", a.port());
   std::vector<std::string> log;
-  net::connect_options o{.port = a.port(), .host = "holes.test", .auto_select_family = true,
-                         .auto_select_family_attempt_timeout = 10};
+  net::connect_options o{
+      .port = a.port(), .host = "holes.test", .auto_select_family = true, .auto_select_family_attempt_timeout = 10};
   o.lookup = answer_with(l, {{"127.0.0.2", 4}, {"127.0.0.3", 4}});
   auto c = net::connect(l, o);
   record(*c, log);

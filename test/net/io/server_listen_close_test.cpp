@@ -58,14 +58,18 @@ TEST_CASE("an abstract socket name with readable_all or writable_all throws") {
   loop l;
   auto srv = net::create_server(l);
   std::string message;
-  CHECK(thrown_code([&] { srv->listen(net::server_listen_options{.path = std::string("\0abstract-x", 11), .readable_all = true}); },
-                    &message) == "ERR_INVALID_ARG_VALUE");
+  CHECK(thrown_code(
+            [&] {
+              srv->listen(net::server_listen_options{.path = std::string("\0abstract-x", 11), .readable_all = true});
+            },
+            &message) == "ERR_INVALID_ARG_VALUE");
   // Node 26's text, typo included.
   CHECK(message ==
         "The argument 'options' can not set readableAll or writableAllt to true when path is abstract unix socket. "
         "Received { path: '\\x00abstract-x', readableAll: true }");
-  CHECK(thrown_code([&] { srv->listen(net::server_listen_options{.path = std::string("\0abstract-x", 11), .writable_all = true}); }) ==
-        "ERR_INVALID_ARG_VALUE");
+  CHECK(thrown_code([&] {
+          srv->listen(net::server_listen_options{.path = std::string("\0abstract-x", 11), .writable_all = true});
+        }) == "ERR_INVALID_ARG_VALUE");
 }
 
 TEST_CASE("listen with a host is not listening until the listening event") {

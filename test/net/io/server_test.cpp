@@ -128,7 +128,8 @@ TEST_CASE("server close waits for open connections") {
       client->end();
     });
   });
-  srv->listen(0, "127.0.0.1", 511, [&] { client = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"}); });
+  srv->listen(0, "127.0.0.1", 511,
+              [&] { client = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"}); });
   test::run_bounded(l);
   CHECK_FALSE(closed_before_client);
   CHECK(server_closed);

@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 
 namespace {
 // A server on 127.0.0.1 whose connections get `handler`; calls `ready(port)`.
-std::shared_ptr<net::server> serve(loop& l, std::function<void(net::socket&)> handler,
-                                   std::function<void(int)> ready, net::server_options o = {}) {
+std::shared_ptr<net::server> serve(loop& l, std::function<void(net::socket&)> handler, std::function<void(int)> ready,
+                                   net::server_options o = {}) {
   auto srv = net::create_server(l, o, std::move(handler));
   srv->listen(0, "127.0.0.1", 511, [srv, ready = std::move(ready)] { ready(test::port_of(*srv)); });
   return srv;
@@ -27,29 +27,31 @@ TEST_CASE("an idle socket emits timeout once per idle period, and activity pushe
   int writes = 0;
   auto last_activity = std::chrono::steady_clock::now();
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->set_timeout(50, [&, c] {
-      ++timeouts;
-      CHECK(c->timeout() == 50u);
-      // The timeout measures idleness: it comes a whole period after the
-      // last write (less a little: timers count from the start of a turn).
-      CHECK(std::chrono::steady_clock::now() - last_activity >= 40ms);
-      c->destroy();  // a timeout does not end the socket by itself
-      srv->close();
-    });
-    // A write every 30 ms keeps the timeout away. On a loaded machine a
-    // sleep can overrun the period; then the timeout is due, and it comes.
-    spawn(l, [&l, &writes, &last_activity, c]() -> task<void> {
-      for (int i = 0; i < 5 && !c->destroyed(); ++i) {
-        co_await sleep_for(l, 30ms);
-        if (c->destroyed()) break;
-        c->write(".");
-        last_activity = std::chrono::steady_clock::now();
-        ++writes;
-      }
-    });
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->set_timeout(50, [&, c] {
+          ++timeouts;
+          CHECK(c->timeout() == 50u);
+          // The timeout measures idleness: it comes a whole period after the
+          // last write (less a little: timers count from the start of a turn).
+          CHECK(std::chrono::steady_clock::now() - last_activity >= 40ms);
+          c->destroy();  // a timeout does not end the socket by itself
+          srv->close();
+        });
+        // A write every 30 ms keeps the timeout away. On a loaded machine a
+        // sleep can overrun the period; then the timeout is due, and it comes.
+        spawn(l, [&l, &writes, &last_activity, c]() -> task<void> {
+          for (int i = 0; i < 5 && !c->destroyed(); ++i) {
+            co_await sleep_for(l, 30ms);
+            if (c->destroyed()) break;
+            c->write(".");
+            last_activity = std::chrono::steady_clock::now();
+            ++writes;
+          }
+        });
+      });
   test::run_bounded(l);
   CHECK(timeouts == 1);
   CHECK(writes >= 1);
@@ -59,18 +61,20 @@ TEST_CASE("set_timeout(0) turns the timeout off") {
   loop l;
   int timeouts = 0;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"timeout">([&] { ++timeouts; });
-    c->set_timeout(20);
-    c->set_timeout(0);
-    CHECK(c->timeout() == 0.0);  // Node 26: socket.timeout reads 0, not undefined
-    spawn(l, [&l, c, srv]() -> task<void> {
-      co_await sleep_for(l, 60ms);
-      c->destroy();
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"timeout">([&] { ++timeouts; });
+        c->set_timeout(20);
+        c->set_timeout(0);
+        CHECK(c->timeout() == 0.0);  // Node 26: socket.timeout reads 0, not undefined
+        spawn(l, [&l, c, srv]() -> task<void> {
+          co_await sleep_for(l, 60ms);
+          c->destroy();
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   CHECK(timeouts == 0);
 }
@@ -80,20 +84,22 @@ TEST_CASE("a paused socket delivers nothing until resumed, then everything in or
   std::string got;
   bool data_while_paused = false;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end("one two three"); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->pause();  // before connect, as Node allows
-    CHECK(c->is_paused());
-    c->on<"data">([&, c](std::string_view d) {
-      if (c->is_paused()) data_while_paused = true;
-      got += d;
-    });
-    c->on<"close">([&](bool) { srv->close(); });
-    spawn(l, [&l, c]() -> task<void> {
-      co_await sleep_for(l, 30ms);
-      c->resume();
-    });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end("one two three"); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->pause();  // before connect, as Node allows
+        CHECK(c->is_paused());
+        c->on<"data">([&, c](std::string_view d) {
+          if (c->is_paused()) data_while_paused = true;
+          got += d;
+        });
+        c->on<"close">([&](bool) { srv->close(); });
+        spawn(l, [&l, c]() -> task<void> {
+          co_await sleep_for(l, 30ms);
+          c->resume();
+        });
+      });
   test::run_bounded(l);
   CHECK_FALSE(data_while_paused);
   CHECK(got == "one two three");
@@ -115,8 +121,7 @@ TEST_CASE("pause_on_connect hands the server a paused socket") {
           self->resume();
         });
       },
-      [&](int port) { net::connect(l, {.port = port, .host = "127.0.0.1"})->end("late"); },
-      {.pause_on_connect = true});
+      [&](int port) { net::connect(l, {.port = port, .host = "127.0.0.1"})->end("late"); }, {.pause_on_connect = true});
   test::run_bounded(l);
   CHECK(got == "late");
 }
@@ -168,20 +173,22 @@ TEST_CASE("destroy emits close(false) once and fails pending writes") {
   int closes = 0, errors = 0;
   std::string write_error;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->write("never sent", [&](const net::error_info* e) { write_error = e ? e->code : "ok"; });
-    c->on<"error">([&](const net::error_info&) { ++errors; });
-    c->on<"close">([&](bool had_error) {
-      ++closes;
-      CHECK_FALSE(had_error);
-      srv->close();
-    });
-    c->destroy();
-    c->destroy();
-    CHECK(c->destroyed());
-    CHECK_FALSE(c->write("after"));
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->write("never sent", [&](const net::error_info* e) { write_error = e ? e->code : "ok"; });
+        c->on<"error">([&](const net::error_info&) { ++errors; });
+        c->on<"close">([&](bool had_error) {
+          ++closes;
+          CHECK_FALSE(had_error);
+          srv->close();
+        });
+        c->destroy();
+        c->destroy();
+        CHECK(c->destroyed());
+        CHECK_FALSE(c->write("after"));
+      });
   test::run_bounded(l);
   CHECK(closes == 1);
   CHECK(errors == 0);
@@ -220,20 +227,22 @@ TEST_CASE("set_encoding utf8 keeps a character split across chunks whole") {
 }
 
 TEST_CASE("set_encoding hex and base64 decode as Node does") {
-  for (auto pair : std::array<std::pair<const char*, const char*>, 3>{
-           {{"hex", "6869"}, {"base64", "aGk="}, {"latin1", "hi"}}}) {
+  for (auto pair :
+       std::array<std::pair<const char*, const char*>, 3>{{{"hex", "6869"}, {"base64", "aGk="}, {"latin1", "hi"}}}) {
     const char* enc = pair.first;  // (clang 14 cannot capture structured bindings)
     const char* expected = pair.second;
     CAPTURE(enc);
     loop l;
     std::string got;
     std::shared_ptr<net::server> srv;
-    srv = serve(l, [](net::socket& s) { s.end("hi"); }, [&](int port) {
-      auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-      c->set_encoding(enc);
-      c->on<"data">([&](std::string_view d) { got += d; });
-      c->on<"close">([&](bool) { srv->close(); });
-    });
+    srv = serve(
+        l, [](net::socket& s) { s.end("hi"); },
+        [&](int port) {
+          auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+          c->set_encoding(enc);
+          c->on<"data">([&](std::string_view d) { got += d; });
+          c->on<"close">([&](bool) { srv->close(); });
+        });
     test::run_bounded(l);
     CHECK(got == expected);
   }
@@ -271,13 +280,15 @@ TEST_CASE("a stop request on the signal destroys the socket with an abort error"
   std::stop_source stop;
   std::string code;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::socket::create(l, {.signal = stop.get_token()});
-    c->connect(port, "127.0.0.1");
-    c->on<"connect">([&] { stop.request_stop(); });
-    c->on<"error">([&](const net::error_info& e) { code = e.code; });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::socket::create(l, {.signal = stop.get_token()});
+        c->connect(port, "127.0.0.1");
+        c->on<"connect">([&] { stop.request_stop(); });
+        c->on<"error">([&](const net::error_info& e) { code = e.code; });
+        c->on<"close">([&](bool) { srv->close(); });
+      });
   test::run_bounded(l);
   CHECK(code == "ABORT_ERR");
 }
@@ -289,25 +300,27 @@ TEST_CASE("onread receives into the caller's buffer and false pauses") {
   int calls = 0;
   std::shared_ptr<net::socket> c;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end("abcdefgh"); }, [&](int port) {
-    net::onread_options onread;
-    onread.buffer = buffer;
-    onread.callback = [&](std::size_t n, std::span<std::byte> b) {
-      ++calls;
-      CHECK(b.data() == buffer.data());
-      got.append(reinterpret_cast<const char*>(b.data()), n);
-      return got.size() != 4;  // pause once, after the first 4 bytes
-    };
-    c = net::socket::create(l, {.onread = onread});
-    c->connect(port, "127.0.0.1");
-    c->on<"close">([&](bool) { srv->close(); });
-    spawn(l, [&l, &c, &got]() -> task<void> {
-      co_await sleep_for(l, 30ms);
-      CHECK(got == "abcd");
-      CHECK(c->is_paused());
-      c->resume();
-    });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end("abcdefgh"); },
+      [&](int port) {
+        net::onread_options onread;
+        onread.buffer = buffer;
+        onread.callback = [&](std::size_t n, std::span<std::byte> b) {
+          ++calls;
+          CHECK(b.data() == buffer.data());
+          got.append(reinterpret_cast<const char*>(b.data()), n);
+          return got.size() != 4;  // pause once, after the first 4 bytes
+        };
+        c = net::socket::create(l, {.onread = onread});
+        c->connect(port, "127.0.0.1");
+        c->on<"close">([&](bool) { srv->close(); });
+        spawn(l, [&l, &c, &got]() -> task<void> {
+          co_await sleep_for(l, 30ms);
+          CHECK(got == "abcd");
+          CHECK(c->is_paused());
+          c->resume();
+        });
+      });
   test::run_bounded(l);
   CHECK(got == "abcdefgh");
   CHECK(calls >= 2);
@@ -325,17 +338,19 @@ TEST_CASE("pipe copies with backpressure and ends the destination") {
     s.on<"end">([&] { sink_ended = true; });
   });
   std::shared_ptr<net::server> source;
-  source = serve(l, [&](net::socket& s) { s.end(big); }, [&](int source_port) {
-    sink->listen(0, "127.0.0.1", 511, [&, source_port] {
-      auto to_sink = net::connect(l, {.port = test::port_of(*sink), .host = "127.0.0.1"});
-      auto from_source = net::connect(l, {.port = source_port, .host = "127.0.0.1"});
-      from_source->pipe(to_sink);
-      to_sink->on<"close">([&](bool) {
-        sink->close();
-        source->close();
+  source = serve(
+      l, [&](net::socket& s) { s.end(big); },
+      [&](int source_port) {
+        sink->listen(0, "127.0.0.1", 511, [&, source_port] {
+          auto to_sink = net::connect(l, {.port = test::port_of(*sink), .host = "127.0.0.1"});
+          auto from_source = net::connect(l, {.port = source_port, .host = "127.0.0.1"});
+          from_source->pipe(to_sink);
+          to_sink->on<"close">([&](bool) {
+            sink->close();
+            source->close();
+          });
+        });
       });
-    });
-  });
   test::run_bounded(l, 20s);
   CHECK(received == big.size());
   CHECK(sink_ended);
@@ -345,18 +360,20 @@ TEST_CASE("a socket can connect again after close") {
   loop l;
   int connects = 0;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::socket::create(l);
-    c->on<"connect">([&] { ++connects; });
-    c->on<"close">([&, c, port](bool) {
-      if (connects == 1) {
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::socket::create(l);
+        c->on<"connect">([&] { ++connects; });
+        c->on<"close">([&, c, port](bool) {
+          if (connects == 1) {
+            c->connect(port, "127.0.0.1");
+          } else {
+            srv->close();
+          }
+        });
         c->connect(port, "127.0.0.1");
-      } else {
-        srv->close();
-      }
-    });
-    c->connect(port, "127.0.0.1");
-  });
+      });
   test::run_bounded(l);
   CHECK(connects == 2);
 }
@@ -367,17 +384,19 @@ TEST_CASE("localhost resolves off the loop and emits lookup") {
   int family = 0;
   bool connected = false;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "localhost", .family = 4});
-    c->on<"lookup">([&](const net::error_info* e, std::string_view address, int fam, std::string_view host) {
-      CHECK(e == nullptr);
-      CHECK(host == "localhost");
-      looked_up = address;
-      family = fam;
-    });
-    c->on<"connect">([&] { connected = true; });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "localhost", .family = 4});
+        c->on<"lookup">([&](const net::error_info* e, std::string_view address, int fam, std::string_view host) {
+          CHECK(e == nullptr);
+          CHECK(host == "localhost");
+          looked_up = address;
+          family = fam;
+        });
+        c->on<"connect">([&] { connected = true; });
+        c->on<"close">([&](bool) { srv->close(); });
+      });
   test::run_bounded(l);
   CHECK(looked_up == "127.0.0.1");
   CHECK(family == 4);
@@ -388,11 +407,13 @@ TEST_CASE("an IP literal connects without a lookup event") {
   loop l;
   int lookups = 0;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"lookup">([&](const net::error_info*, std::string_view, int, std::string_view) { ++lookups; });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"lookup">([&](const net::error_info*, std::string_view, int, std::string_view) { ++lookups; });
+        c->on<"close">([&](bool) { srv->close(); });
+      });
   test::run_bounded(l);
   CHECK(lookups == 0);
 }

@@ -42,30 +42,33 @@ void destroy_behind_big_write(bool with_error, std::vector<std::string>& order) 
   std::shared_ptr<net::server> srv;
   std::shared_ptr<net::socket> client;
   std::shared_ptr<net::socket> held;  // the server's side: reads one chunk, then nothing
-  srv = serve(l, {}, [&](net::socket& s) {
-    held = s.shared_from_this();
-    s.once<"data">([&](std::string_view) {
-      held->pause();
-      // The first bytes arrived: the writer is inside the big write.
-      if (with_error) {
-        client->destroy(boom());
-      } else {
-        client->destroy();
-      }
-    });
-  }, [&](int port) {
-    client = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    watch(*client, order);
-    client->on<"close">([&](bool) {
-      held->destroy();
-      srv->close();
-    });
-    client->on<"connect">([&] {
-      client->write(big, logged(order, "cb big"));
-      client->write("small", logged(order, "cb small"));
-      client->end([&] { order.push_back("end cb"); });
-    });
-  });
+  srv = serve(
+      l, {},
+      [&](net::socket& s) {
+        held = s.shared_from_this();
+        s.once<"data">([&](std::string_view) {
+          held->pause();
+          // The first bytes arrived: the writer is inside the big write.
+          if (with_error) {
+            client->destroy(boom());
+          } else {
+            client->destroy();
+          }
+        });
+      },
+      [&](int port) {
+        client = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        watch(*client, order);
+        client->on<"close">([&](bool) {
+          held->destroy();
+          srv->close();
+        });
+        client->on<"connect">([&] {
+          client->write(big, logged(order, "cb big"));
+          client->write("small", logged(order, "cb small"));
+          client->end([&] { order.push_back("end cb"); });
+        });
+      });
   test::run_bounded(l);
   client.reset();
 }
@@ -92,21 +95,24 @@ TEST_CASE("write() then destroy() in the same turn: the bytes still leave, and t
     std::vector<std::string> order;
     std::string received;
     std::shared_ptr<net::server> srv;
-    srv = serve(l, {}, [&](net::socket& s) {
-      s.on<"data">([&](std::string_view d) { received += d; });
-      s.on<"close">([&](bool) { srv->close(); });
-    }, [&](int port) {
-      auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-      watch(*c, order);
-      c->on<"connect">([&, c] {
-        c->write("bye", logged(order, "cb"));
-        if (with_error) {
-          c->destroy(boom());
-        } else {
-          c->destroy();
-        }
-      });
-    });
+    srv = serve(
+        l, {},
+        [&](net::socket& s) {
+          s.on<"data">([&](std::string_view d) { received += d; });
+          s.on<"close">([&](bool) { srv->close(); });
+        },
+        [&](int port) {
+          auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+          watch(*c, order);
+          c->on<"connect">([&, c] {
+            c->write("bye", logged(order, "cb"));
+            if (with_error) {
+              c->destroy(boom());
+            } else {
+              c->destroy();
+            }
+          });
+        });
     test::run_bounded(l);
     // Node 26: cb null / error boom / close true; without an error:
     // cb null / close false. The peer gets the bytes.
@@ -125,34 +131,35 @@ TEST_CASE("destroy while connecting: the writes fail as a close listener added b
     loop l;
     std::vector<std::string> order;
     std::shared_ptr<net::server> srv;
-    srv = serve(l, {}, [](net::socket&) {}, [&](int port) {
-      auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-      watch(*c, order);  // its close listener comes before the writes
-      c->write("a", logged(order, "cb a"));
-      c->write("b", logged(order, "cb b"));
-      c->end([&] { order.push_back("end cb"); });
-      c->on<"close">([&](bool) {
-        order.push_back("close2");
-        srv->close();
-      });
-      if (with_error) {
-        c->destroy(boom());
-      } else {
-        c->destroy();
-      }
-      order.push_back("after destroy");
-    });
+    srv = serve(
+        l, {}, [](net::socket&) {},
+        [&](int port) {
+          auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+          watch(*c, order);  // its close listener comes before the writes
+          c->write("a", logged(order, "cb a"));
+          c->write("b", logged(order, "cb b"));
+          c->end([&] { order.push_back("end cb"); });
+          c->on<"close">([&](bool) {
+            order.push_back("close2");
+            srv->close();
+          });
+          if (with_error) {
+            c->destroy(boom());
+          } else {
+            c->destroy();
+          }
+          order.push_back("after destroy");
+        });
     test::run_bounded(l);
     // Node 26: after destroy / [error boom] / close / cb a
     // ERR_SOCKET_CLOSED_BEFORE_CONNECTION / cb b (boom, or the same code) /
     // end cb / close2.
     if (with_error) {
       CHECK(joined(order) == joined({"after destroy", "error boom", "close true",
-                                              "cb a ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cb b boom", "end cb",
-                                              "close2"}));
+                                     "cb a ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cb b boom", "end cb", "close2"}));
     } else {
       CHECK(joined(order) == joined({"after destroy", "close false", "cb a ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
-                                              "cb b ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "end cb", "close2"}));
+                                     "cb b ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "end cb", "close2"}));
     }
   }
 }
@@ -162,23 +169,26 @@ TEST_CASE("reset_and_destroy while connecting resets once connected: connect, re
   std::vector<std::string> order;
   std::vector<std::string> server_side;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, {}, [&](net::socket& s) {
-    s.on<"error">([&](const net::error_info& e) { server_side.push_back("error " + e.code); });
-    s.on<"close">([&](bool) {
-      server_side.push_back("close");
-      srv->close();
-    });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"connect">([&] { order.push_back("connect"); });
-    c->on<"ready">([&] { order.push_back("ready"); });
-    watch(*c, order);
-    c->reset_and_destroy();
-    // Node 26: after rad opening false true (readyState, destroyed, connecting).
-    CHECK(c->ready_state() == "opening");
-    CHECK_FALSE(c->destroyed());
-    CHECK(c->connecting());
-  });
+  srv = serve(
+      l, {},
+      [&](net::socket& s) {
+        s.on<"error">([&](const net::error_info& e) { server_side.push_back("error " + e.code); });
+        s.on<"close">([&](bool) {
+          server_side.push_back("close");
+          srv->close();
+        });
+      },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"connect">([&] { order.push_back("connect"); });
+        c->on<"ready">([&] { order.push_back("ready"); });
+        watch(*c, order);
+        c->reset_and_destroy();
+        // Node 26: after rad opening false true (readyState, destroyed, connecting).
+        CHECK(c->ready_state() == "opening");
+        CHECK_FALSE(c->destroyed());
+        CHECK(c->connecting());
+      });
   test::run_bounded(l);
   // Node 26: connect / ready / close false; the server: error ECONNRESET, close.
   CHECK(joined(order) == joined({"connect", "ready", "close false"}));

@@ -67,9 +67,7 @@ TEST_CASE("connection refused is one error with Node's fields, then close(true)"
 TEST_CASE("writes made before connect go out in order") {
   loop l;
   std::string received;
-  auto srv = net::create_server(l, [&](net::socket& s) {
-    s.on<"data">([&](std::string_view d) { received += d; });
-  });
+  auto srv = net::create_server(l, [&](net::socket& s) { s.on<"data">([&](std::string_view d) { received += d; }); });
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
     CHECK(c->connecting());
@@ -88,9 +86,7 @@ TEST_CASE("without allowHalfOpen the server ends its side after the client's end
   loop l;
   bool server_saw_end = false;
   bool client_saw_end = false;
-  auto srv = net::create_server(l, [&](net::socket& s) {
-    s.on<"end">([&] { server_saw_end = true; });
-  });
+  auto srv = net::create_server(l, [&](net::socket& s) { s.on<"end">([&] { server_saw_end = true; }); });
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
     c->on<"connect">([c] { c->end(); });
@@ -132,9 +128,8 @@ TEST_CASE("write returns false past the high-water mark and drain follows") {
   bool first_write_said_full = false;
   std::size_t received = 0;
   const std::string big(64 * 1024, 'x');
-  auto srv = net::create_server(l, [&](net::socket& s) {
-    s.on<"data">([&](std::string_view d) { received += d.size(); });
-  });
+  auto srv =
+      net::create_server(l, [&](net::socket& s) { s.on<"data">([&](std::string_view d) { received += d.size(); }); });
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
     first_write_said_full = !c->write(big);
@@ -158,10 +153,11 @@ TEST_CASE("write callbacks run once each, in order, after the data went out") {
   auto srv = net::create_server(l, [](net::socket&) {});
   srv->listen(0, "127.0.0.1", 511, [&] {
     auto c = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
-    for (int i = 0; i < 5; ++i) c->write("x", [&, i](const net::error_info* e) {
-      CHECK(e == nullptr);
-      order.push_back(i);
-    });
+    for (int i = 0; i < 5; ++i)
+      c->write("x", [&, i](const net::error_info* e) {
+        CHECK(e == nullptr);
+        order.push_back(i);
+      });
     c->end();
     c->on<"close">([&](bool) { srv->close(); });
   });

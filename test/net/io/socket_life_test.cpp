@@ -45,30 +45,29 @@ TEST_CASE("ready_state through our end(): opening, open, readOnly, then closed a
   std::vector<std::string> seen;
   std::shared_ptr<net::server> srv;
   std::optional<deadline> later;
-  srv = serve(l, {.allow_half_open = true}, [&](net::socket& s) {
-    s.on<"end">([&, s = s.shared_from_this()] {
-      after(l, later, 50ms, [s] { s->end(); });
-    });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    seen.push_back("created " + std::string(c->ready_state()));
-    c->on<"connect">([&, c] {
-      seen.push_back("connect " + std::string(c->ready_state()));
-      c->end();
-      seen.push_back("after end() " + std::string(c->ready_state()));
-    });
-    c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
-    c->on<"end">([&, c] { seen.push_back("end " + std::string(c->ready_state())); });
-    c->on<"close">([&, c](bool) {
-      seen.push_back("close " + std::string(c->ready_state()));
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, {.allow_half_open = true},
+      [&](net::socket& s) { s.on<"end">([&, s = s.shared_from_this()] { after(l, later, 50ms, [s] { s->end(); }); }); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        seen.push_back("created " + std::string(c->ready_state()));
+        c->on<"connect">([&, c] {
+          seen.push_back("connect " + std::string(c->ready_state()));
+          c->end();
+          seen.push_back("after end() " + std::string(c->ready_state()));
+        });
+        c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
+        c->on<"end">([&, c] { seen.push_back("end " + std::string(c->ready_state())); });
+        c->on<"close">([&, c](bool) {
+          seen.push_back("close " + std::string(c->ready_state()));
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   // Node 26: created opening / connect open / after end() readOnly /
   // finish readOnly / end closed / close closed.
   CHECK(joined(seen) == joined({"created opening", "connect open", "after end() readOnly", "finish readOnly",
-                                         "end closed", "close closed"}));
+                                "end closed", "close closed"}));
 }
 
 TEST_CASE("ready_state after the peer's FIN: writeOnly, and closed once our FIN is out") {
@@ -78,33 +77,34 @@ TEST_CASE("ready_state after the peer's FIN: writeOnly, and closed once our FIN 
     std::vector<std::string> seen;
     std::shared_ptr<net::server> srv;
     std::optional<deadline> later;
-    srv = serve(l, {.allow_half_open = half_open}, [](net::socket& s) { s.end("bye"); }, [&](int port) {
-      auto c = net::socket::create(l, {.allow_half_open = half_open});
-      c->connect(port, "127.0.0.1");
-      c->on<"connect">([&, c] { seen.push_back("connect " + std::string(c->ready_state())); });
-      c->on<"end">([&, c] {
-        seen.push_back("end " + std::string(c->ready_state()));
-        after(l, later, 30ms, [&, c] {
-          seen.push_back("later " + std::string(c->ready_state()));
-          c->end();
+    srv = serve(
+        l, {.allow_half_open = half_open}, [](net::socket& s) { s.end("bye"); },
+        [&](int port) {
+          auto c = net::socket::create(l, {.allow_half_open = half_open});
+          c->connect(port, "127.0.0.1");
+          c->on<"connect">([&, c] { seen.push_back("connect " + std::string(c->ready_state())); });
+          c->on<"end">([&, c] {
+            seen.push_back("end " + std::string(c->ready_state()));
+            after(l, later, 30ms, [&, c] {
+              seen.push_back("later " + std::string(c->ready_state()));
+              c->end();
+            });
+          });
+          c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
+          c->on<"close">([&, c](bool) {
+            seen.push_back("close " + std::string(c->ready_state()));
+            srv->close();
+          });
         });
-      });
-      c->on<"finish">([&, c] { seen.push_back("finish " + std::string(c->ready_state())); });
-      c->on<"close">([&, c](bool) {
-        seen.push_back("close " + std::string(c->ready_state()));
-        srv->close();
-      });
-    });
     test::run_bounded(l);
     // Node 26, allowHalfOpen false: connect open / end writeOnly / finish
     // closed / close closed / later closed. With allowHalfOpen: connect open /
     // end writeOnly / later writeOnly / finish closed / close closed.
     if (half_open) {
-      CHECK(joined(seen) == joined({"connect open", "end writeOnly", "later writeOnly", "finish closed",
-                                             "close closed"}));
+      CHECK(joined(seen) ==
+            joined({"connect open", "end writeOnly", "later writeOnly", "finish closed", "close closed"}));
     } else {
-      CHECK(joined(seen) == joined({"connect open", "end writeOnly", "finish closed", "close closed",
-                                             "later closed"}));
+      CHECK(joined(seen) == joined({"connect open", "end writeOnly", "finish closed", "close closed", "later closed"}));
     }
   }
 }
@@ -114,24 +114,26 @@ TEST_CASE("bytes_written after a reconnect counts the new connection only: 3, th
   std::vector<std::string> seen;
   int closes = 0;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, {}, [](net::socket& s) { s.resume(); }, [&](int port) {
-    auto c = net::socket::create(l);
-    auto send = [&, c](std::string data, std::string name) {
-      c->write(data, [&, c, name](const net::error_info*) {
-        seen.push_back(name + ' ' + std::to_string(c->bytes_written()));
-        c->end();
+  srv = serve(
+      l, {}, [](net::socket& s) { s.resume(); },
+      [&](int port) {
+        auto c = net::socket::create(l);
+        auto send = [&, c](std::string data, std::string name) {
+          c->write(data, [&, c, name](const net::error_info*) {
+            seen.push_back(name + ' ' + std::to_string(c->bytes_written()));
+            c->end();
+          });
+        };
+        c->on<"close">([&, c, port, send](bool) {
+          seen.push_back("close " + std::to_string(c->bytes_written()) + ' ' + std::string(c->ready_state()));
+          if (++closes == 1) {
+            c->connect(port, "127.0.0.1", [send] { send("ab", "second"); });
+          } else {
+            srv->close();
+          }
+        });
+        c->connect(port, "127.0.0.1", [send] { send("abc", "first"); });
       });
-    };
-    c->on<"close">([&, c, port, send](bool) {
-      seen.push_back("close " + std::to_string(c->bytes_written()) + ' ' + std::string(c->ready_state()));
-      if (++closes == 1) {
-        c->connect(port, "127.0.0.1", [send] { send("ab", "second"); });
-      } else {
-        srv->close();
-      }
-    });
-    c->connect(port, "127.0.0.1", [send] { send("abc", "first"); });
-  });
   test::run_bounded(l);
   // Node 26: first 3 / close 3 closed / second 2 / close 2 closed.
   CHECK(joined(seen) == joined({"first 3", "close 3 closed", "second 2", "close 2 closed"}));
@@ -141,22 +143,24 @@ TEST_CASE("pause() inside data, then the peer ends: end comes while paused when 
   loop l;
   std::vector<std::string> seen;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, {}, [](net::socket& s) { s.end("hello"); }, [&](int port) {
-    auto c = net::socket::create(l, {.allow_half_open = true});
-    c->connect(port, "127.0.0.1");
-    c->on<"data">([&, c](std::string_view d) {
-      seen.push_back("data " + std::string(d));
-      c->pause();
-    });
-    c->on<"end">([&, c] {
-      seen.push_back(c->is_paused() ? "end paused" : "end");
-      c->end();
-    });
-    c->on<"close">([&](bool) {
-      seen.push_back("close");
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, {}, [](net::socket& s) { s.end("hello"); },
+      [&](int port) {
+        auto c = net::socket::create(l, {.allow_half_open = true});
+        c->connect(port, "127.0.0.1");
+        c->on<"data">([&, c](std::string_view d) {
+          seen.push_back("data " + std::string(d));
+          c->pause();
+        });
+        c->on<"end">([&, c] {
+          seen.push_back(c->is_paused() ? "end paused" : "end");
+          c->end();
+        });
+        c->on<"close">([&](bool) {
+          seen.push_back("close");
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   // Node 26: data hello / end (isPaused() still true) / close.
   CHECK(joined(seen) == joined({"data hello", "end paused", "close"}));
@@ -168,26 +172,29 @@ TEST_CASE("paused with data still to deliver: end waits for resume() and comes a
   std::shared_ptr<net::server> srv;
   std::optional<deadline> later_end;
   std::optional<deadline> later_resume;
-  srv = serve(l, {}, [&](net::socket& s) {
-    s.write("hello");
-    after(l, later_end, 50ms, [s = s.shared_from_this()] { s->end("world"); });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"data">([&, c](std::string_view d) {
-      seen.push_back("data " + std::string(d));
-      if (seen.size() > 1) return;
-      c->pause();
-      after(l, later_resume, 200ms, [&, c] {
-        seen.push_back("resume");
-        c->resume();
+  srv = serve(
+      l, {},
+      [&](net::socket& s) {
+        s.write("hello");
+        after(l, later_end, 50ms, [s = s.shared_from_this()] { s->end("world"); });
+      },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"data">([&, c](std::string_view d) {
+          seen.push_back("data " + std::string(d));
+          if (seen.size() > 1) return;
+          c->pause();
+          after(l, later_resume, 200ms, [&, c] {
+            seen.push_back("resume");
+            c->resume();
+          });
+        });
+        c->on<"end">([&] { seen.push_back("end"); });
+        c->on<"close">([&](bool) {
+          seen.push_back("close");
+          srv->close();
+        });
       });
-    });
-    c->on<"end">([&] { seen.push_back("end"); });
-    c->on<"close">([&](bool) {
-      seen.push_back("close");
-      srv->close();
-    });
-  });
   test::run_bounded(l);
   // Node 26: data hello / resume / data world / end / close.
   CHECK(joined(seen) == joined({"data hello", "resume", "data world", "end", "close"}));
@@ -198,21 +205,24 @@ TEST_CASE("pause_on_connect reads nothing, not even the FIN, until resumed") {
   std::vector<std::string> seen;
   std::shared_ptr<net::server> srv;
   std::optional<deadline> later;
-  srv = serve(l, {.pause_on_connect = true}, [&](net::socket& s) {
-    s.on<"data">([&](std::string_view d) { seen.push_back("data " + std::string(d)); });
-    s.on<"end">([&] { seen.push_back("end"); });
-    s.on<"close">([&](bool) {
-      seen.push_back("close");
-      srv->close();
-    });
-    after(l, later, 200ms, [&, s = s.shared_from_this()] {
-      seen.push_back("resume");
-      s->resume();
-    });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"connect">([c] { c->end("hi"); });
-  });
+  srv = serve(
+      l, {.pause_on_connect = true},
+      [&](net::socket& s) {
+        s.on<"data">([&](std::string_view d) { seen.push_back("data " + std::string(d)); });
+        s.on<"end">([&] { seen.push_back("end"); });
+        s.on<"close">([&](bool) {
+          seen.push_back("close");
+          srv->close();
+        });
+        after(l, later, 200ms, [&, s = s.shared_from_this()] {
+          seen.push_back("resume");
+          s->resume();
+        });
+      },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"connect">([c] { c->end("hi"); });
+      });
   test::run_bounded(l);
   // Node 26: resume / data hi / end / close.
   CHECK(joined(seen) == joined({"resume", "data hi", "end", "close"}));
@@ -226,14 +236,16 @@ TEST_CASE("deliberate: a socket with no data listener still flows and reaches en
   loop l;
   std::vector<std::string> seen;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, {}, [](net::socket& s) { s.end("hello"); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"end">([&, c] { seen.push_back("end " + std::to_string(c->bytes_read())); });
-    c->on<"close">([&](bool) {
-      seen.push_back("close");
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, {}, [](net::socket& s) { s.end("hello"); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"end">([&, c] { seen.push_back("end " + std::to_string(c->bytes_read())); });
+        c->on<"close">([&](bool) {
+          seen.push_back("close");
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   CHECK(joined(seen) == joined({"end 5", "close"}));
 }
@@ -243,16 +255,21 @@ TEST_CASE("a closing server emits close before the close event of its last conne
   std::vector<std::string> seen;
   std::shared_ptr<net::server> srv;
   std::optional<deadline> later;
-  srv = serve(l, {}, [&](net::socket& s) {
-    s.on<"end">([&] { seen.push_back("server end"); });
-    s.on<"close">([&](bool had_error) { seen.push_back(std::string("server socket close ") + (had_error ? "true" : "false")); });
-    srv->close([&](const net::error_info*) { seen.push_back("server close callback"); });
-    srv->on<"close">([&] { seen.push_back("server close listener"); });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"connect">([&, c] { after(l, later, 30ms, [c] { c->end(); }); });
-    c->on<"close">([&](bool) { seen.push_back("client close"); });
-  });
+  srv = serve(
+      l, {},
+      [&](net::socket& s) {
+        s.on<"end">([&] { seen.push_back("server end"); });
+        s.on<"close">([&](bool had_error) {
+          seen.push_back(std::string("server socket close ") + (had_error ? "true" : "false"));
+        });
+        srv->close([&](const net::error_info*) { seen.push_back("server close callback"); });
+        srv->on<"close">([&] { seen.push_back("server close listener"); });
+      },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"connect">([&, c] { after(l, later, 30ms, [c] { c->end(); }); });
+        c->on<"close">([&](bool) { seen.push_back("client close"); });
+      });
   test::run_bounded(l);
   // Node 26: server end / server close callback / server close listener /
   // server socket close false / client close.

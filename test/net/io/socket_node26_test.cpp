@@ -42,27 +42,29 @@ TEST_CASE("bytes_written counts a write at once and restarts on reconnect") {
   std::vector<std::uint64_t> seen;
   int connects = 0;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.resume(); }, [&](int port) {
-    auto c = net::socket::create(l);
-    c->connect(port, "127.0.0.1");
-    c->write("1234567");
-    seen.push_back(c->bytes_written());  // Node 26: bytesWritten 7 while connecting
-    c->on<"connect">([&, c] {
-      if (++connects == 1) {
-        c->destroy();
-        return;
-      }
-      seen.push_back(c->bytes_written());  // a fresh connection counts from 0
-      c->end();
-    });
-    c->on<"close">([&, c, port](bool) {
-      if (connects == 1) {
+  srv = serve(
+      l, [](net::socket& s) { s.resume(); },
+      [&](int port) {
+        auto c = net::socket::create(l);
         c->connect(port, "127.0.0.1");
-      } else {
-        srv->close();
-      }
-    });
-  });
+        c->write("1234567");
+        seen.push_back(c->bytes_written());  // Node 26: bytesWritten 7 while connecting
+        c->on<"connect">([&, c] {
+          if (++connects == 1) {
+            c->destroy();
+            return;
+          }
+          seen.push_back(c->bytes_written());  // a fresh connection counts from 0
+          c->end();
+        });
+        c->on<"close">([&, c, port](bool) {
+          if (connects == 1) {
+            c->connect(port, "127.0.0.1");
+          } else {
+            srv->close();
+          }
+        });
+      });
   test::run_bounded(l);
   CHECK(seen == std::vector<std::uint64_t>{7, 0});
 }
@@ -72,18 +74,18 @@ TEST_CASE("end(data, encoding, cb): the callback runs before finish, and again a
   std::vector<std::string> order;
   std::string got;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [&](net::socket& s) {
-    s.on<"data">([&](std::string_view d) { got += d; });
-  }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"finish">([&] { order.push_back("finish"); });
-    c->end("68690a", "hex", [&] { order.push_back("end cb"); });
-    c->on<"close">([&, c](bool) {
-      order.push_back("close");
-      c->end([&] { order.push_back("end cb after finish"); });
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, [&](net::socket& s) { s.on<"data">([&](std::string_view d) { got += d; }); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"finish">([&] { order.push_back("finish"); });
+        c->end("68690a", "hex", [&] { order.push_back("end cb"); });
+        c->on<"close">([&, c](bool) {
+          order.push_back("close");
+          c->end([&] { order.push_back("end cb after finish"); });
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   // Node 26: end cb, finish, close, end cb after finish.
   CHECK(order == std::vector<std::string>{"end cb", "finish", "close", "end cb after finish"});
@@ -94,37 +96,42 @@ TEST_CASE("writing after our own end, inside end, with allow_half_open false: EP
   loop l;
   std::vector<std::string> order;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"end">([&, c] {
-      c->end();
-      c->write("x", [&](const net::error_info* e) { order.push_back(std::string("cb ") + (e ? e->code : "ok")); });
-    });
-    c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.code + " " + e.message); });
-    c->on<"close">([&](bool) {
-      order.push_back("close");
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"end">([&, c] {
+          c->end();
+          c->write("x", [&](const net::error_info* e) { order.push_back(std::string("cb ") + (e ? e->code : "ok")); });
+        });
+        c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.code + " " + e.message); });
+        c->on<"close">([&](bool) {
+          order.push_back("close");
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   // Node 26: write cb EPIPE, error EPIPE This socket has been ended by the other party, close.
-  CHECK(order == std::vector<std::string>{"cb EPIPE", "error EPIPE This socket has been ended by the other party", "close"});
+  CHECK(order ==
+        std::vector<std::string>{"cb EPIPE", "error EPIPE This socket has been ended by the other party", "close"});
 }
 
 TEST_CASE("write while connecting, then destroy(err): error, write callback, close") {
   loop l;
   std::vector<std::string> order;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->write("x", [&](const net::error_info* e) { order.push_back(std::string("cb ") + (e ? e->code : "ok")); });
-    c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.message); });
-    c->on<"close">([&](bool) {
-      order.push_back("close");
-      srv->close();
-    });
-    c->destroy(net::error_info::node({}, "boom"));
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->write("x", [&](const net::error_info* e) { order.push_back(std::string("cb ") + (e ? e->code : "ok")); });
+        c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.message); });
+        c->on<"close">([&](bool) {
+          order.push_back("close");
+          srv->close();
+        });
+        c->destroy(net::error_info::node({}, "boom"));
+      });
   test::run_bounded(l);
   // Node 26: error boom, write cb ERR_SOCKET_CLOSED_BEFORE_CONNECTION, close.
   CHECK(order == std::vector<std::string>{"error boom", "cb ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "close"});
@@ -134,18 +141,20 @@ TEST_CASE("destroy(err) right after a write: the write succeeds, then error, the
   loop l;
   std::vector<std::string> order;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"connect">([&, c] {
-      c->write("queued", [&](const net::error_info* e) { order.push_back("cb " + (e ? e->message : "ok")); });
-      c->destroy(net::error_info::node({}, "boom"));
-    });
-    c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.message); });
-    c->on<"close">([&](bool) {
-      order.push_back("close");
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"connect">([&, c] {
+          c->write("queued", [&](const net::error_info* e) { order.push_back("cb " + (e ? e->message : "ok")); });
+          c->destroy(net::error_info::node({}, "boom"));
+        });
+        c->on<"error">([&](const net::error_info& e) { order.push_back("error " + e.message); });
+        c->on<"close">([&](bool) {
+          order.push_back("close");
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   // Node 26 sends such a write at once; destroy() sends what is queued:
   // cb ok, error boom, close.
@@ -169,17 +178,19 @@ TEST_CASE("drain comes before the callbacks of the writes that emptied the queue
   loop l;
   std::vector<std::string> order;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.resume(); }, [&](int port) {
-    auto c = net::socket::create(l, {.high_water_mark = 4});
-    c->connect(port, "127.0.0.1", [&, c] {
-      CHECK_FALSE(c->write("123456", [&](const net::error_info*) { order.push_back("cb1"); }));
-      c->on<"drain">([&, c] {
-        order.push_back("drain");
-        c->end();
+  srv = serve(
+      l, [](net::socket& s) { s.resume(); },
+      [&](int port) {
+        auto c = net::socket::create(l, {.high_water_mark = 4});
+        c->connect(port, "127.0.0.1", [&, c] {
+          CHECK_FALSE(c->write("123456", [&](const net::error_info*) { order.push_back("cb1"); }));
+          c->on<"drain">([&, c] {
+            order.push_back("drain");
+            c->end();
+          });
+        });
+        c->on<"close">([&](bool) { srv->close(); });
       });
-    });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
   test::run_bounded(l);
   CHECK(order == std::vector<std::string>{"drain", "cb1"});
 }
@@ -192,7 +203,8 @@ TEST_CASE("the default writable high-water mark is Node 26's 65536") {
 TEST_CASE("set_timeout refuses negative, NaN and infinite times; timeout reads 0 after set_timeout(0)") {
   loop l;
   auto c = net::socket::create(l);
-  const std::string prefix = "ERR_OUT_OF_RANGE: The value of \"msecs\" is out of range. It must be a non-negative finite number. Received ";
+  const std::string prefix =
+      "ERR_OUT_OF_RANGE: The value of \"msecs\" is out of range. It must be a non-negative finite number. Received ";
   CHECK(thrown([&] { c->set_timeout(-1); }) == prefix + "-1");
   CHECK(thrown([&] { c->set_timeout(std::nan("")); }) == prefix + "NaN");
   CHECK(thrown([&] { c->set_timeout(std::numeric_limits<double>::infinity()); }) == prefix + "Infinity");
@@ -210,15 +222,17 @@ TEST_CASE("a stop request destroys a connecting socket with an AbortError") {
   std::stop_source stop;
   std::optional<net::error_info> failed;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket&) {}, [&](int port) {
-    spawn(l, [&, port]() -> task<void> {
-      stop.request_stop();
-      net::connect_options o{.port = port, .host = "127.0.0.1"};  // named: the g++ 12 caveat in the README
-      auto r = co_await net::promises::connect(l, o, stop.get_token());
-      failed = r.error;
-      srv->close();
-    });
-  });
+  srv = serve(
+      l, [](net::socket&) {},
+      [&](int port) {
+        spawn(l, [&, port]() -> task<void> {
+          stop.request_stop();
+          net::connect_options o{.port = port, .host = "127.0.0.1"};  // named: the g++ 12 caveat in the README
+          auto r = co_await net::promises::connect(l, o, stop.get_token());
+          failed = r.error;
+          srv->close();
+        });
+      });
   test::run_bounded(l);
   REQUIRE(failed.has_value());
   CHECK(failed->code == "ABORT_ERR");
@@ -266,13 +280,14 @@ TEST_CASE("connect to an IP starts in the next turn: a listener added afterwards
   loop l;
   std::string attempt;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
-    c->on<"connectionAttempt">([&](std::string_view ip, int, int family) {
-      attempt = std::string(ip) + " " + std::to_string(family);
-    });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1"});
+        c->on<"connectionAttempt">(
+            [&](std::string_view ip, int, int family) { attempt = std::string(ip) + " " + std::to_string(family); });
+        c->on<"close">([&](bool) { srv->close(); });
+      });
   test::run_bounded(l);
   CHECK(attempt == "127.0.0.1 4");  // Node 26: attempt 127.0.0.1 4
 }
@@ -296,23 +311,26 @@ TEST_CASE("type of service: kept before connecting, applied once connected, 0..2
   int before = -1, after = -1, changed = -1;
   std::string out_of_range;
   std::shared_ptr<net::server> srv;
-  srv = serve(l, [](net::socket& s) { s.end(); }, [&](int port) {
-    auto c = net::connect(l, {.port = port, .host = "127.0.0.1", .type_of_service = 0x10});
-    c->set_type_of_service(0x08);
-    before = c->get_type_of_service();
-    c->on<"connect">([&, c] {
-      after = c->get_type_of_service();
-      c->set_type_of_service(0x20);
-      changed = c->get_type_of_service();
-      out_of_range = thrown([&] { c->set_type_of_service(256); });
-    });
-    c->on<"close">([&](bool) { srv->close(); });
-  });
+  srv = serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](int port) {
+        auto c = net::connect(l, {.port = port, .host = "127.0.0.1", .type_of_service = 0x10});
+        c->set_type_of_service(0x08);
+        before = c->get_type_of_service();
+        c->on<"connect">([&, c] {
+          after = c->get_type_of_service();
+          c->set_type_of_service(0x20);
+          changed = c->get_type_of_service();
+          out_of_range = thrown([&] { c->set_type_of_service(256); });
+        });
+        c->on<"close">([&](bool) { srv->close(); });
+      });
   test::run_bounded(l);
   CHECK(before == 8);
   CHECK(after == 8);  // Node 26: tos 8, tos2 32
   CHECK(changed == 32);
-  CHECK(out_of_range == "ERR_OUT_OF_RANGE: The value of \"tos\" is out of range. It must be >= 0 && <= 255. Received 256");
+  CHECK(out_of_range ==
+        "ERR_OUT_OF_RANGE: The value of \"tos\" is out of range. It must be >= 0 && <= 255. Received 256");
 }
 
 TEST_CASE("set_keep_alive with interval and count sets TCP_KEEPINTVL and TCP_KEEPCNT") {

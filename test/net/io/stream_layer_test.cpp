@@ -21,8 +21,7 @@ class xor_layer final : public net::stream_layer {
  public:
   // gated: writes wait until the first byte from the peer arrives.
   // trailer: sent (XORed) by end() before the FIN.
-  xor_layer(char key, bool gated, std::string trailer = {})
-      : key_(key), open_(!gated), trailer_(std::move(trailer)) {}
+  xor_layer(char key, bool gated, std::string trailer = {}) : key_(key), open_(!gated), trailer_(std::move(trailer)) {}
 
   void on_receive(std::string_view bytes) override {
     rest_.append(bytes);

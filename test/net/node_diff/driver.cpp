@@ -4,9 +4,9 @@
 //
 //   node_diff_driver <node> <oracle.js>
 #include <coronet/net/address/block_list.hpp>
-#include <coronet/net/errors.hpp>
 #include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/address/socket_address.hpp>
+#include <coronet/net/errors.hpp>
 
 #include "../../oracle.hpp"
 
@@ -31,24 +31,53 @@ struct generator {
 
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(rng() % n); }
   template <class T, std::size_t N>
-  const T& pick(const T (&items)[N]) { return items[below(N)]; }
+  const T& pick(const T (&items)[N]) {
+    return items[below(N)];
+  }
 
   // Concatenations of tokens that sit near the edges of the grammars.
   std::string address_like() {
-    static const char* tokens[] = {"1", "0", "00", "01", "255", "256", "999", "12", ".", ".", ".", ":", ":", "::",
-                                   "ffff", "FFFF", "abcd", "12345", "fe80", "0x7f", "0X1", "%", "%eth0", "%1", "g",
-                                   "1.2.3.4", "127.0.0.1", "::1", "::ffff:", " ", "-", "a", "[", "]", "/"};
+    static const char* tokens[] = {"1",    "0",       "00",  "01", "255",   "256",  "999",  "12",      ".",
+                                   ".",    ".",       ":",   ":",  "::",    "ffff", "FFFF", "abcd",    "12345",
+                                   "fe80", "0x7f",    "0X1", "%",  "%eth0", "%1",   "g",    "1.2.3.4", "127.0.0.1",
+                                   "::1",  "::ffff:", " ",   "-",  "a",     "[",    "]",    "/"};
     std::string s;
     for (std::size_t n = 1 + below(8); n > 0; --n) s += pick(tokens);
     return s;
   }
 
   std::string url_like() {
-    static const char* hosts[] = {"1.2.3.4", "127.1", "0x7f.1", "0x7F.0.0.1", "2130706433", "0177.0.0.1", "0x",
-                                  "1.2.3.256", "1.2.3.4.", "4294967295", "4294967296", "%31.2.3.4", "1%2e2%2e3%2e4",
-                                  "[::1]", "[::ffff:1.2.3.4]", "[1:2:3:4:5:6:7:8]", "[::1", "[fe80::1%25eth0]",
-                                  "localhost", "", "1.2.3.09", "08.1.2.3", "0.0.0.0", "[::]", "[0:0::0:1]", "1..2",
-                                  "[1::2::3]", "[::1.2.3.4]", "[::ffff:1.2.3]", "99999999999", "0xffffffff"};
+    static const char* hosts[] = {"1.2.3.4",
+                                  "127.1",
+                                  "0x7f.1",
+                                  "0x7F.0.0.1",
+                                  "2130706433",
+                                  "0177.0.0.1",
+                                  "0x",
+                                  "1.2.3.256",
+                                  "1.2.3.4.",
+                                  "4294967295",
+                                  "4294967296",
+                                  "%31.2.3.4",
+                                  "1%2e2%2e3%2e4",
+                                  "[::1]",
+                                  "[::ffff:1.2.3.4]",
+                                  "[1:2:3:4:5:6:7:8]",
+                                  "[::1",
+                                  "[fe80::1%25eth0]",
+                                  "localhost",
+                                  "",
+                                  "1.2.3.09",
+                                  "08.1.2.3",
+                                  "0.0.0.0",
+                                  "[::]",
+                                  "[0:0::0:1]",
+                                  "1..2",
+                                  "[1::2::3]",
+                                  "[::1.2.3.4]",
+                                  "[::ffff:1.2.3]",
+                                  "99999999999",
+                                  "0xffffffff"};
     static const char* ports[] = {"", ":", ":80", ":0080", ":8080", ":65535", ":65536", ":0", ":x", ":99999999999"};
     static const char* prefixes[] = {"", "", "", "//", "\\", "user@", "u:p@", "@"};
     static const char* suffixes[] = {"", "", "", "/", "/path", "?q", "#f", " ", "\t", "\\x"};
@@ -103,8 +132,8 @@ std::string json_string(std::string_view s) {
 }
 
 struct list_case {
-  std::string json;                               // for oracle.js
-  std::vector<std::vector<std::string>> ops;      // for us
+  std::string json;                           // for oracle.js
+  std::vector<std::vector<std::string>> ops;  // for us
   std::vector<std::tuple<std::string, std::string, bool>> checks;
 };
 
@@ -115,7 +144,9 @@ std::string run_list(const list_case& c) {
     std::string result = "ok";
     try {
       const auto& n = op[0];
-      auto sa = [](const std::string& a, const std::string& f) { return net::socket_address({.address = a, .family = f}); };
+      auto sa = [](const std::string& a, const std::string& f) {
+        return net::socket_address({.address = a, .family = f});
+      };
       if (n == "address") list.add_address(op[1], op[2]);
       if (n == "range") list.add_range(op[1], op[2], op[3]);
       if (n == "subnet") list.add_subnet(op[1], std::stoll(op[2]), op[3]);
@@ -165,17 +196,30 @@ list_case make_list_case(generator& g, const std::map<std::string, bool>& featur
     if (g.below(8) == 0) std::swap(ka, kb);  // sometimes start > end
     std::string a = g.text(ka, v4a), b = g.text(kb, v4b), fa = g.family(v4a);
     bool sane_b = (v4a == v4b);
-    std::string prefix = std::to_string(g.below(10) == 0 ? static_cast<long>(g.below(135)) - 2
-                                                         : (v4a ? 16 + static_cast<long>(g.below(17))
-                                                                : 100 + static_cast<long>(g.below(29))));
+    std::string prefix = std::to_string(
+        g.below(10) == 0 ? static_cast<long>(g.below(135)) - 2
+                         : (v4a ? 16 + static_cast<long>(g.below(17)) : 100 + static_cast<long>(g.below(29))));
     switch (g.below(features.at("remove") && !added.empty() ? 7 : 5)) {
-      case 0: push({"address", a, fa}, {}); added.push_back(c.ops.back()); break;
-      case 1: push({"range", a, sane_b ? b : a, fa}, {}); added.push_back(c.ops.back()); break;
-      case 2: push({"subnet", a, prefix, fa}, {false, false, true}); added.push_back(c.ops.back()); break;
-      case 3: push({"range_sa", a, v4a ? "ipv4" : "ipv6", b, v4b ? "ipv4" : "ipv6"}, {}); break;
+      case 0:
+        push({"address", a, fa}, {});
+        added.push_back(c.ops.back());
+        break;
+      case 1:
+        push({"range", a, sane_b ? b : a, fa}, {});
+        added.push_back(c.ops.back());
+        break;
+      case 2:
+        push({"subnet", a, prefix, fa}, {false, false, true});
+        added.push_back(c.ops.back());
+        break;
+      case 3:
+        push({"range_sa", a, v4a ? "ipv4" : "ipv6", b, v4b ? "ipv4" : "ipv6"}, {});
+        break;
       case 4:
-        if (features.at("cidr")) push({"cidr", a + "/" + prefix}, {});
-        else push({"subnet_sa", a, v4a ? "ipv4" : "ipv6", prefix}, {false, false, false, true});
+        if (features.at("cidr"))
+          push({"cidr", a + "/" + prefix}, {});
+        else
+          push({"subnet_sa", a, v4a ? "ipv4" : "ipv6", prefix}, {false, false, false, true});
         break;
       default: {
         auto victim = added[g.below(added.size())];
@@ -214,8 +258,10 @@ int main(int argc, char** argv) {
     auto space = line.find(' ');
     if (space == std::string::npos) continue;
     auto key = line.substr(0, space), value = line.substr(space + 1);
-    if (key == "version") version = value;
-    else features[key] = value == "1";
+    if (key == "version")
+      version = value;
+    else
+      features[key] = value == "1";
   }
   if (features.empty()) {
     std::fprintf(stderr, "could not run %s\n", node.c_str());
@@ -223,7 +269,8 @@ int main(int argc, char** argv) {
   }
   std::printf("node %s\n", version.c_str());
   if (!features["parse"])
-    std::printf("note: this Node has no SocketAddress.parse; comparing with its definition (new URL('http://' + input))\n");
+    std::printf(
+        "note: this Node has no SocketAddress.parse; comparing with its definition (new URL('http://' + input))\n");
   for (const char* f : {"remove", "cidr", "json", "clear"})
     if (!features[f]) std::printf("note: this Node lacks BlockList %s support; those operations are not compared\n", f);
 

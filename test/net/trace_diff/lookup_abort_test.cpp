@@ -42,32 +42,36 @@ void log_abort_name(net::socket& c, recorder& t) {
 }  // namespace
 
 TRACE_SCENARIO("custom-lookup", "a custom lookup is asked for every address") {
-  serve(l, [](net::socket& s) { s.end(); }, [&](server_ptr srv, int port) {
-    auto& c = client(l, t, srv, named(port, answer({{"127.0.0.1", 4}}, &t)), "client", {"connect", "end", "close"});
-    c.on<"lookup">([&t](const net::error_info* e, std::string_view address, int family, std::string_view host) {
-      t("client lookup event " + code(e) + " " + std::string(address) + " " + std::to_string(family) + " " +
-        std::string(host));
-    });
-  });
+  serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](server_ptr srv, int port) {
+        auto& c = client(l, t, srv, named(port, answer({{"127.0.0.1", 4}}, &t)), "client", {"connect", "end", "close"});
+        c.on<"lookup">([&t](const net::error_info* e, std::string_view address, int family, std::string_view host) {
+          t("client lookup event " + code(e) + " " + std::string(address) + " " + std::to_string(family) + " " +
+            std::string(host));
+        });
+      });
 }
 
 TRACE_SCENARIO("lookup-bad-family", "a lookup answering family 100 is ERR_INVALID_ADDRESS_FAMILY") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    for (bool auto_select : {false, true}) {
-      auto o = named(port, answer({{"127.0.0.1", 100}}));
-      o.host = "localhost";
-      o.auto_select_family = auto_select;
-      auto c = net::connect(l, o);
-      const std::string who = "client " + yes_no(auto_select);
-      c->on<"error">([&t, who, port](const net::error_info& e) {
-        t(who + " error " + e.code + " " + replaced(e.message, std::to_string(port), "PORT"));
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        for (bool auto_select : {false, true}) {
+          auto o = named(port, answer({{"127.0.0.1", 100}}));
+          o.host = "localhost";
+          o.auto_select_family = auto_select;
+          auto c = net::connect(l, o);
+          const std::string who = "client " + yes_no(auto_select);
+          c->on<"error">([&t, who, port](const net::error_info& e) {
+            t(who + " error " + e.code + " " + replaced(e.message, std::to_string(port), "PORT"));
+          });
+          c->on<"connect">([&t, who] { t(who + " connect"); });
+          c->on<"close">([srv, auto_select](bool) {
+            if (auto_select) srv->close();
+          });
+        }
       });
-      c->on<"connect">([&t, who] { t(who + " connect"); });
-      c->on<"close">([srv, auto_select](bool) {
-        if (auto_select) srv->close();
-      });
-    }
-  });
 }
 
 TRACE_SCENARIO("lookup-error", "a lookup's error is the socket's error") {
@@ -92,57 +96,67 @@ TRACE_SCENARIO("family-validation", "a bad family, local address or port throws 
 }
 
 TRACE_SCENARIO("autoselect-attempts", "auto_select_family tries ::1, then 127.0.0.1, with attempt events") {
-  serve(l, [](net::socket& s) { s.end(); }, [&](server_ptr srv, int port) {
-    auto o = named(port, answer({{"::1", 6}, {"127.0.0.1", 4}}));
-    o.auto_select_family = true;
-    auto c = net::connect(l, o);
-    c->on<"connectionAttempt">([&t](std::string_view ip, int, int family) {
-      t("client attempt " + std::string(ip) + " " + std::to_string(family));
-    });
-    c->on<"connectionAttemptFailed">([&t](std::string_view ip, int, int family, const net::error_info& e) {
-      t("client attempt failed " + std::string(ip) + " " + std::to_string(family) + " " + e.code);
-    });
-    c->on<"connect">([&t, &c = *c] {
-      const auto& tried = c.auto_select_family_attempted_addresses();
-      t("client connect " + c.remote_address() + " " + std::to_string(tried ? tried->size() : 0));
-    });
-    c->on<"close">([srv](bool) { srv->close(); });
-  });
+  serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](server_ptr srv, int port) {
+        auto o = named(port, answer({{"::1", 6}, {"127.0.0.1", 4}}));
+        o.auto_select_family = true;
+        auto c = net::connect(l, o);
+        c->on<"connectionAttempt">([&t](std::string_view ip, int, int family) {
+          t("client attempt " + std::string(ip) + " " + std::to_string(family));
+        });
+        c->on<"connectionAttemptFailed">([&t](std::string_view ip, int, int family, const net::error_info& e) {
+          t("client attempt failed " + std::string(ip) + " " + std::to_string(family) + " " + e.code);
+        });
+        c->on<"connect">([&t, &c = *c] {
+          const auto& tried = c.auto_select_family_attempted_addresses();
+          t("client connect " + c.remote_address() + " " + std::to_string(tried ? tried->size() : 0));
+        });
+        c->on<"close">([srv](bool) { srv->close(); });
+      });
 }
 
 TRACE_SCENARIO("connection-attempt-next-turn", "connectionAttempt reaches listeners added after connect()") {
-  serve(l, [](net::socket& s) { s.end(); }, [&](server_ptr srv, int port) {
-    auto& c = client(l, t, srv, at(port), "client", {"connect", "close"});
-    c.on<"connectionAttempt">([&t](std::string_view ip, int, int family) {
-      t("client attempt " + std::string(ip) + " " + std::to_string(family));
-    });
-  });
+  serve(
+      l, [](net::socket& s) { s.end(); },
+      [&](server_ptr srv, int port) {
+        auto& c = client(l, t, srv, at(port), "client", {"connect", "close"});
+        c.on<"connectionAttempt">([&t](std::string_view ip, int, int family) {
+          t("client attempt " + std::string(ip) + " " + std::to_string(family));
+        });
+      });
 }
 
 TRACE_SCENARIO("abort-before-connect", "an aborted signal destroys the socket with AbortError") {
   t.known_diff("Node 26 emits close twice (false, then true) for a socket whose signal was aborted before connect");
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    std::stop_source stop;
-    stop.request_stop();
-    log_abort_name(client(l, t, srv, at(port), "client", socket_events, signalled(stop)), t);
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        std::stop_source stop;
+        stop.request_stop();
+        log_abort_name(client(l, t, srv, at(port), "client", socket_events, signalled(stop)), t);
+      });
 }
 
 TRACE_SCENARIO("abort-while-connecting", "aborting while connecting destroys the socket with AbortError") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    std::stop_source stop;
-    log_abort_name(client(l, t, srv, at(port), "client", socket_events, signalled(stop)), t);
-    stop.request_stop();
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        std::stop_source stop;
+        log_abort_name(client(l, t, srv, at(port), "client", socket_events, signalled(stop)), t);
+        stop.request_stop();
+      });
 }
 
 TRACE_SCENARIO("abort-connected", "aborting a connected socket destroys it with AbortError") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto stop = std::make_shared<std::stop_source>();
-    auto& c = client(l, t, srv, at(port), "client", socket_events, signalled(*stop));
-    log_abort_name(c, t);
-    c.on<"connect">([stop] { stop->request_stop(); });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto stop = std::make_shared<std::stop_source>();
+        auto& c = client(l, t, srv, at(port), "client", socket_events, signalled(*stop));
+        log_abort_name(c, t);
+        c.on<"connect">([stop] { stop->request_stop(); });
+      });
 }
 
 TRACE_SCENARIO("abort-listen", "aborting a listening server's signal closes it") {

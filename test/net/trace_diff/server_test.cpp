@@ -48,27 +48,31 @@ TRACE_SCENARIO("max-connections-one", "past max_connections a second connection 
 }
 
 TRACE_SCENARIO("server-close-order", "close callbacks and close listeners in the order they were added") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int) {
-    srv->on<"close">([&t] { t("server close listener 1"); });
-    srv->close([&t](const net::error_info* e) { t("server close callback " + code(e)); });
-    srv->on<"close">([&t] { t("server close listener 2"); });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int) {
+        srv->on<"close">([&t] { t("server close listener 1"); });
+        srv->close([&t](const net::error_info* e) { t("server close callback " + code(e)); });
+        srv->on<"close">([&t] { t("server close listener 2"); });
+      });
 }
 
 TRACE_SCENARIO("listen-eaddrinuse", "EADDRINUSE is an error event, after which listen works again") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto b = net::create_server(l);
-    b->on<"listening">([&t] { t("second listening"); });
-    b->on<"error">([&t, b, srv](const net::error_info& e) {
-      t("second error " + e.code + " " + e.syscall + " listening " + yes_no(b->listening()));
-      b->listen(0, "127.0.0.1", 511, [&t, b, srv] {
-        t("second listening again");
-        b->close();
-        srv->close();
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto b = net::create_server(l);
+        b->on<"listening">([&t] { t("second listening"); });
+        b->on<"error">([&t, b, srv](const net::error_info& e) {
+          t("second error " + e.code + " " + e.syscall + " listening " + yes_no(b->listening()));
+          b->listen(0, "127.0.0.1", 511, [&t, b, srv] {
+            t("second listening again");
+            b->close();
+            srv->close();
+          });
+        });
+        b->listen(port, "127.0.0.1");
       });
-    });
-    b->listen(port, "127.0.0.1");
-  });
 }
 
 TRACE_SCENARIO("listen-bad-options", "listen options with neither port nor path, or a bad port, throw") {
@@ -88,20 +92,24 @@ TRACE_SCENARIO("listen-bad-options", "listen options with neither port nor path,
 }
 
 TRACE_SCENARIO("listen-twice", "listen() on a listening server throws ERR_SERVER_ALREADY_LISTEN") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int) {
-    attempt(t, "server listen again", [&] { srv->listen(0, "127.0.0.1"); });
-    srv->close([&t](const net::error_info*) { t("server closed"); });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int) {
+        attempt(t, "server listen again", [&] { srv->listen(0, "127.0.0.1"); });
+        srv->close([&t](const net::error_info*) { t("server closed"); });
+      });
 }
 
 TRACE_SCENARIO("close-then-listen", "close() then listen() at once listens again") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int) {
-    srv->close([&t](const net::error_info*) { t("server close callback"); });
-    srv->listen(0, "127.0.0.1", 511, [&t, srv] {
-      t("server listening " + yes_no(srv->listening()));
-      srv->close();
-    });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int) {
+        srv->close([&t](const net::error_info*) { t("server close callback"); });
+        srv->listen(0, "127.0.0.1", 511, [&t, srv] {
+          t("server listening " + yes_no(srv->listening()));
+          srv->close();
+        });
+      });
 }
 
 TRACE_SCENARIO("close-not-running", "close() on a server never listening calls back ERR_SERVER_NOT_RUNNING") {

@@ -19,33 +19,39 @@ std::string timeout_text(const net::socket& s) {
 }  // namespace
 
 TRACE_SCENARIO("idle-timeout", "an idle timeout, then destroy") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto& c = client(l, t, srv, at(port));
-    c.set_timeout(250, [&c] { c.destroy(); });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto& c = client(l, t, srv, at(port));
+        c.set_timeout(250, [&c] { c.destroy(); });
+      });
 }
 
 TRACE_SCENARIO("timeout-before-connect", "set_timeout before connect counts from the connection") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto c = net::socket::create(l);
-    c->set_timeout(250);
-    watch(*c, "client", t);
-    c->on<"timeout">([&c = *c] { c.destroy(); });
-    c->on<"close">([srv](bool) { srv->close(); });
-    c->connect(port, "127.0.0.1");
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto c = net::socket::create(l);
+        c->set_timeout(250);
+        watch(*c, "client", t);
+        c->on<"timeout">([&c = *c] { c.destroy(); });
+        c->on<"close">([srv](bool) { srv->close(); });
+        c->connect(port, "127.0.0.1");
+      });
 }
 
 TRACE_SCENARIO("timeout-zero-disables", "set_timeout(0) disables the idle timeout") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto& c = client(l, t, srv, at(port));
-    c.set_timeout(30);
-    c.set_timeout(0);
-    after(l, 100ms, [&t, c = c.shared_from_this()] {
-      t("client still idle");
-      c->destroy();
-    });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto& c = client(l, t, srv, at(port));
+        c.set_timeout(30);
+        c.set_timeout(0);
+        after(l, 100ms, [&t, c = c.shared_from_this()] {
+          t("client still idle");
+          c->destroy();
+        });
+      });
 }
 
 TRACE_SCENARIO("timeout-property", "timeout() is unset, then the value, then 0") {
@@ -59,12 +65,14 @@ TRACE_SCENARIO("timeout-property", "timeout() is unset, then the value, then 0")
 }
 
 TRACE_SCENARIO("timeout-option", "the timeout connect option") {
-  serve(l, [](net::socket&) {}, [&](server_ptr srv, int port) {
-    auto o = at(port);
-    o.timeout = 250;
-    auto& c = client(l, t, srv, o);
-    c.on<"timeout">([&c] { c.destroy(); });
-  });
+  serve(
+      l, [](net::socket&) {},
+      [&](server_ptr srv, int port) {
+        auto o = at(port);
+        o.timeout = 250;
+        auto& c = client(l, t, srv, o);
+        c.on<"timeout">([&c] { c.destroy(); });
+      });
 }
 
 TRACE_SCENARIO("timeout-out-of-range", "set_timeout with a negative, NaN or infinite value throws") {
@@ -76,8 +84,13 @@ TRACE_SCENARIO("timeout-out-of-range", "set_timeout with a negative, NaN or infi
 }
 
 TRACE_SCENARIO("server-side-timeout", "a server connection's idle timeout, then end") {
-  serve(l, [&](net::socket& s) {
-    watch(s, "server", t, {"timeout", "end", "finish", "close"});
-    s.set_timeout(30, [&s] { s.end(); });
-  }, [&](server_ptr srv, int port) { client(l, t, srv, at(port), "client", {"end", "finish", "close"}); });
+  serve(
+      l,
+      [&](net::socket& s) {
+        watch(s, "server", t, {"timeout", "end", "finish", "close"});
+        s.set_timeout(30, [&s] { s.end(); });
+      },
+      [&](server_ptr srv, int port) {
+        client(l, t, srv, at(port), "client", {"end", "finish", "close"});
+      });
 }

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <map>
 
-#include "../io/net_test_util.hpp"
 #include "../../oracle.hpp"
+#include "../io/net_test_util.hpp"
 
 namespace coronet::trace_diff {
 
@@ -20,8 +20,7 @@ using lines_t = std::vector<std::string>;
 lines_t node_trace(const std::string& name) {
   const char* node = std::getenv("CORONET_NODE");
   REQUIRE_MESSAGE(test::is_node26(node ? node : ""), "the trace test needs Node 26 in CORONET_NODE");
-  return test::lines(
-      test::run("timeout -s KILL 10 '" + std::string(node) + "' '" CORONET_TRACE_SCENARIOS "' " + name));
+  return test::lines(test::run("timeout -s KILL 10 '" + std::string(node) + "' '" CORONET_TRACE_SCENARIOS "' " + name));
 }
 
 // Each actor's lines in order: what must match.
@@ -111,8 +110,7 @@ std::shared_ptr<net::server> serve(loop& l, std::function<void(net::socket&)> on
 }
 
 net::socket& client(loop& l, recorder& t, std::shared_ptr<net::server> srv, net::connect_options o,
-                    const std::string& who, const events_t& events,
-                    net::socket_options so) {
+                    const std::string& who, const events_t& events, net::socket_options so) {
   auto c = net::socket::create(l, std::move(so));
   c->connect(std::move(o));
   watch(*c, who, t, events);

@@ -56,16 +56,15 @@ void compare(const std::string& name, twin fn);
 
 // The events scenarios.js's watch() logs by default.
 using events_t = std::vector<std::string_view>;
-inline const events_t socket_events = {
-    "connect", "ready", "data", "end", "finish", "error", "close", "timeout", "drain"};
+inline const events_t socket_events = {"connect", "ready", "data",    "end",  "finish",
+                                       "error",   "close", "timeout", "drain"};
 
 // Logs `events` of `s` as "<who> <event>[ <argument>]", as watch() does.
-void watch(net::socket& s, const std::string& who, recorder& t,
-           const events_t& events = socket_events);
+void watch(net::socket& s, const std::string& who, recorder& t, const events_t& events = socket_events);
 
 std::string code(const net::error_info* e);  // the error's code, or "ok"
-net::error_info boom();                       // an error of our own: code EBOOM
-std::string yes_no(bool b);                   // JS's true / false
+net::error_info boom();                      // an error of our own: code EBOOM
+std::string yes_no(bool b);                  // JS's true / false
 
 // connect_options for 127.0.0.1:port.
 net::connect_options at(int port);
@@ -78,8 +77,7 @@ std::shared_ptr<net::server> serve(loop& l, std::function<void(net::socket&)> on
 
 // Connects with `o` (a socket made with `so`), watches `events` as `who`, and closes `srv` once closed.
 net::socket& client(loop& l, recorder& t, std::shared_ptr<net::server> srv, net::connect_options o,
-                    const std::string& who = "client",
-                    const events_t& events = socket_events,
+                    const std::string& who = "client", const events_t& events = socket_events,
                     net::socket_options so = {});
 
 // A port that refuses: listened on, then closed.
@@ -98,8 +96,8 @@ std::string ipc_path(const std::string& tag);
 
 #define CORONET_TRACE_CAT2(a, b) a##b
 #define CORONET_TRACE_CAT(a, b) CORONET_TRACE_CAT2(a, b)
-#define CORONET_TRACE_SCENARIO(fn, name, title)                                    \
-  static void fn(::coronet::loop& l, ::coronet::trace_diff::recorder& t);          \
-  TEST_CASE("trace: " title) { ::coronet::trace_diff::compare(name, &fn); }        \
+#define CORONET_TRACE_SCENARIO(fn, name, title)                             \
+  static void fn(::coronet::loop& l, ::coronet::trace_diff::recorder& t);   \
+  TEST_CASE("trace: " title) { ::coronet::trace_diff::compare(name, &fn); } \
   static void fn([[maybe_unused]] ::coronet::loop& l, [[maybe_unused]] ::coronet::trace_diff::recorder& t)
 #define TRACE_SCENARIO(name, title) CORONET_TRACE_SCENARIO(CORONET_TRACE_CAT(trace_twin_, __LINE__), name, title)

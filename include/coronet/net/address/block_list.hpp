@@ -40,8 +40,8 @@ class block_list {
  public:
   // Private, loopback and link-local ranges, for add_cidrs().
   static constexpr std::array<std::string_view, 8> PRIVATE_RANGES = {
-      "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
-      "::1/128",    "169.254.0.0/16", "fe80::/10",     "fc00::/7",
+      "10.0.0.0/8", "172.16.0.0/12",  "192.168.0.0/16", "127.0.0.0/8",
+      "::1/128",    "169.254.0.0/16", "fe80::/10",      "fc00::/7",
   };
 
   block_list();
