@@ -258,6 +258,20 @@ void engine::on_open() {
 
 void engine::on_receive(std::string_view bytes) {
   if (failed_ || peer_closed_) return;
+  if (sni_ == sni::pending) {
+    // The handshake waits for the sni_callback: keep what comes meanwhile (a
+    // client may send a change_cipher_spec right after its ClientHello), but
+    // not without bound.
+    stash_.append(bytes);
+    if (stash_.size() > max_waiting_input) {
+      stash_.clear();
+      net::error_info e;
+      e.code = "ERR_SSL_EXCESSIVE_MESSAGE_SIZE";
+      e.message = "excessive message size";
+      handshake_failed(std::move(e));
+    }
+    return;
+  }
   if (!stash_.empty()) {
     stash_.append(bytes);
     on_resume();
@@ -270,6 +284,9 @@ void engine::on_receive(std::string_view bytes) {
 }
 
 bool engine::has_pending() const noexcept {
+  // While the sni_callback has not answered, on_resume() could do nothing
+  // with the stash: the socket reads on instead of calling it.
+  if (sni_ == sni::pending) return false;
   return !failed_ && !peer_closed_ && (!stash_.empty() || (secure_ && SSL_pending(ssl_) > 0));
 }
 

@@ -82,6 +82,7 @@ class engine final : public net::stream_layer {
   std::optional<deadline> handshake_timer_{};
   // sni_callback: not asked yet, asked (the handshake waits), answered.
   enum class sni { unasked, pending, answered } sni_ = sni::unasked;
+  static constexpr std::size_t max_waiting_input = 64 * 1024;  // bytes kept meanwhile
   std::shared_ptr<secure_context> sni_context_{};
   std::optional<net::error_info> sni_error_{};
   std::array<char, 16 * 1024> plain_{};

@@ -5,6 +5,9 @@
 #include <coronet/tls/connect.hpp>
 #include <coronet/tls/server.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -26,6 +29,21 @@ tls::server_options sni_server() {
 std::shared_ptr<tls::secure_context> context_for(const char* name) {
   const std::string n = name;
   return tls::create_secure_context({.key = test::cert((n + ".key").c_str()), .cert = test::cert((n + ".crt").c_str())});
+}
+
+// A real ClientHello naming `name`, as a client's first flight.
+std::string client_hello(const char* name) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_bio(ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+  SSL_set_tlsext_host_name(ssl, name);
+  SSL_connect(ssl);  // wants to read: the ClientHello is written
+  char* bytes = nullptr;
+  const long n = BIO_get_mem_data(SSL_get_wbio(ssl), &bytes);
+  std::string out(bytes, static_cast<std::size_t>(n));
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return out;
 }
 
 struct seen {
@@ -152,4 +170,62 @@ TEST_CASE("an sni_callback error fails that handshake with tlsClientError, and t
     CHECK(!good_error);
     CHECK(secure_connections == 1);
   }
+}
+
+TEST_CASE("bytes that follow the ClientHello wait with it for a later answer, then the handshake goes on") {
+  loop l;
+  auto other = context_for("other");
+  std::optional<tls::sni_done> answer;
+  auto so = sni_server();
+  so.sni_callback = [&](std::string_view, tls::sni_done done) { answer = std::move(done); };
+  auto srv = tls::create_server(l, so);
+  std::string server_hello;
+  // The answer comes 100 ms later; a loop spinning on the waiting bytes
+  // would never get here.
+  deadline later(l, [&] { (*answer)(nullptr, other); });
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    auto raw = net::connect(l, {.port = test::port_of(*srv), .host = "127.0.0.1"});
+    raw->on<"connect">([raw, &later] {
+      raw->write(client_hello("other.test"));
+      raw->write(std::string("\x14\x03\x03\x00\x01\x01", 6));  // change_cipher_spec, as some clients send now
+      later.expires_after(std::chrono::milliseconds(100));
+    });
+    raw->on<"data">([&, raw](std::string_view d) {
+      server_hello.append(d);
+      raw->destroy();
+      srv->close();
+    });
+    raw->on<"error">([](const net::error_info&) {});
+  });
+  test::run_bounded(l);
+  REQUIRE(answer);
+  REQUIRE(!server_hello.empty());
+  CHECK(server_hello[0] == '\x16');  // a handshake record: the ServerHello
+}
+
+TEST_CASE("an sni_callback that never answers ends in ERR_TLS_HANDSHAKE_TIMEOUT, and a late answer is harmless") {
+  loop l;
+  auto localhost = context_for("server");
+  std::optional<tls::sni_done> answer;
+  auto so = sni_server();
+  so.handshake_timeout = std::chrono::milliseconds(100);
+  so.sni_callback = [&](std::string_view, tls::sni_done done) { answer = std::move(done); };
+  auto srv = tls::create_server(l, so);
+  std::string server_error;
+  std::optional<net::error_info> client_error;
+  srv->on<"tlsClientError">([&](const net::error_info& e, tls::socket&) {
+    server_error = e.code;
+    l.post([&] {
+      (*answer)(nullptr, localhost);  // too late: nothing happens
+      srv->close();
+    });
+  });
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    auto o = test::client_tls(test::port_of(*srv));
+    auto c = tls::connect(l, o);
+    c->on<"error">([&](const net::error_info& e) { client_error = e; });
+  });
+  test::run_bounded(l);
+  CHECK(server_error == "ERR_TLS_HANDSHAKE_TIMEOUT");
+  CHECK(client_error);
 }
