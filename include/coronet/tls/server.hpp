@@ -15,8 +15,10 @@
 // done(nullptr, nullptr) for the server's own context, or done(&error, {})
 // to refuse: the client gets an internal_error alert, the server emits
 // tlsClientError with that error and serves on. done may be called at once
-// or later (the handshake waits, the handshake timeout still runs); a
-// second call is ignored. Without a servername it is not called.
+// or later, on the loop's thread (the handshake waits, the handshake
+// timeout still runs); a second call is ignored. Without a servername it is
+// not called. It runs inside OpenSSL's client-hello callback: it must not
+// throw.
 //
 //     o.sni_callback = [&](std::string_view name, tls::sni_done done) {
 //       done(nullptr, name == "other.test" ? other_ctx : nullptr);
