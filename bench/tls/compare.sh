@@ -4,9 +4,20 @@
 # 50 connections, 64 B and 4 KiB. The server's CPU (user + system, from
 # /proc) is divided by the round trips. Usage:
 #   bench/tls/compare.sh BUILD_DIR [ROUNDS_PER_RUN]
+# With --handshakes: a fresh connection per round trip instead (connect,
+# full TLS 1.3 handshake, one 64 B round trip, close) from 1 and 8 client
+# loops for SECONDS each (default 3): handshakes per second, and the
+# server's CPU per handshake.
+#   bench/tls/compare.sh --handshakes BUILD_DIR [SECONDS]
 set -eu
-build=${1:?usage: compare.sh BUILD_DIR [ROUNDS]}
+mode=echo
+if [[ ${1:-} == --handshakes ]]; then
+  mode=handshakes
+  shift
+fi
+build=${1:?usage: compare.sh [--handshakes] BUILD_DIR [ROUNDS|SECONDS]}
 total=${2:-20000}
+seconds=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 node=$("$here/../../scripts/node26.sh")
 certs=$(mktemp -d /tmp/coronet-tls-bench.XXXXXX)
@@ -25,6 +36,18 @@ serve() {
     [[ -n $port ]] && break
     sleep 0.05
   done
+  if [[ $mode == handshakes ]]; then
+    for conns in 1 8; do
+      local before after out
+      before=$(cpu $pid)
+      out=$("$node" "$here/tls_handshakes.js" "$port" "$certs/ca.crt" "$conns" "$seconds" 64)
+      after=$(cpu $pid)
+      awk -v n="$name" -v c="$conns" -v t=$((after - before)) -v hz="$ticks" -v out="$out" \
+          'BEGIN { split(out, f, " "); printf "| %s | %d | %.0f | %.0f |\n", n, c, f[1] / f[2] * 1000, t / hz * 1e6 / f[1] }'
+    done
+    kill $pid
+    return
+  fi
   for conns in 1 50; do
     for size in 64 4096; do
       local rounds=$((total / conns)) before after ms
@@ -39,8 +62,13 @@ serve() {
   kill $pid
 }
 
-echo "| server | connections | bytes | server CPU µs per round trip | round trips/s |"
-echo "|---|---|---|---|---|"
+if [[ $mode == handshakes ]]; then
+  echo "| server | client loops | handshakes/s | server CPU µs per handshake |"
+  echo "|---|---|---|---|"
+else
+  echo "| server | connections | bytes | server CPU µs per round trip | round trips/s |"
+  echo "|---|---|---|---|---|"
+fi
 CORONET_BACKEND=uring serve "coronet tls_echo (io_uring)" "$build/samples/tls_echo" --key "$certs/server.key" --cert "$certs/server.crt" --port 0
 CORONET_BACKEND=asio serve "coronet tls_echo (asio)" "$build/samples/tls_echo" --key "$certs/server.key" --cert "$certs/server.crt" --port 0
 serve "Node 26 tls" "$node" "$here/node_tls_echo.js" "$certs/server.key" "$certs/server.crt"

@@ -104,6 +104,20 @@ void set_ciphers(SSL_CTX* ctx, const std::string& ciphers) {
   if (!v13.empty() && !SSL_CTX_set_ciphersuites(ctx, v13.c_str())) detail::throw_ossl("ciphers");
   if (v12.empty() && !v13.empty()) SSL_CTX_set_cipher_list(ctx, "");  // only TLS 1.3 suites named
 }
+// A certificate given without its issuers: OpenSSL would look them up in
+// the trust store at every handshake (with the system store that is a
+// stat and a directory scan of /etc/ssl/certs per connection, a cost
+// bench/tls/compare.sh --handshakes shows). Look once, as Node does when it
+// loads a cert, and send that chain from then on.
+void complete_chain_once(SSL_CTX* ctx) {
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(ctx, &chain);
+  if (chain == nullptr || sk_X509_num(chain) == 0) {
+    SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR);
+    ERR_clear_error();  // an issuer not found is no error: the leaf goes alone
+  }
+  SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+}
 }  // namespace
 
 secure_context::~secure_context() { SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
@@ -132,6 +146,7 @@ std::shared_ptr<secure_context> create_secure_context(const secure_context_optio
   } else {
     load_ca(raw, o.ca);
   }
+  if (!o.cert.empty()) complete_chain_once(raw);
   detail::engine::install_callbacks(raw);
   return ctx;
 }

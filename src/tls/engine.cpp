@@ -85,6 +85,83 @@ void engine::install_callbacks(SSL_CTX* ctx) {
   SSL_CTX_sess_set_new_cb(ctx, &engine::on_new_session);
   SSL_CTX_set_keylog_callback(ctx, &engine::on_keylog);
   SSL_CTX_set_alpn_select_cb(ctx, &engine::on_alpn, nullptr);
+  // The earliest point a server sees the servername: before the certificate
+  // is picked, and the only one that may wait (SSL_CLIENT_HELLO_RETRY).
+  SSL_CTX_set_client_hello_cb(ctx, &engine::on_client_hello, nullptr);
+}
+
+namespace {
+// The host_name from a ClientHello's server_name extension (RFC 6066 3):
+// a 2-byte list length, then entries of a type byte and a 2-byte length.
+std::string servername_of(SSL* ssl) {
+  const unsigned char* p = nullptr;
+  std::size_t len = 0;
+  if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) || len < 2) return {};
+  std::size_t list = (std::size_t{p[0]} << 8) | p[1];
+  p += 2;
+  len -= 2;
+  if (list > len) return {};
+  while (list >= 3) {
+    const unsigned type = p[0];
+    const std::size_t n = (std::size_t{p[1]} << 8) | p[2];
+    if (n > list - 3) return {};
+    if (type == TLSEXT_NAMETYPE_host_name) return std::string(reinterpret_cast<const char*>(p + 3), n);
+    p += 3 + n;
+    list -= 3 + n;
+  }
+  return {};
+}
+}  // namespace
+
+int engine::on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
+  engine* e = from(ssl);
+  if (!e || !e->role_.is_server || !e->role_.sni_callback) return SSL_CLIENT_HELLO_SUCCESS;
+  switch (e->sni_) {
+    case sni::pending:
+      return SSL_CLIENT_HELLO_RETRY;  // more bytes came; the answer has not
+    case sni::answered:
+      break;
+    case sni::unasked: {
+      std::string name = servername_of(ssl);
+      if (name.empty()) return SSL_CLIENT_HELLO_SUCCESS;  // Node: no servername, no call
+      const int r = e->ask_sni(std::move(name), alert);
+      if (r != SSL_CLIENT_HELLO_SUCCESS) return r;
+      break;
+    }
+  }
+  if (e->sni_error_) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  if (e->sni_context_ && !SSL_set_SSL_CTX(ssl, static_cast<SSL_CTX*>(e->sni_context_->native_handle()))) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int engine::ask_sni(std::string name, int* /*alert*/) {
+  sni_ = sni::pending;
+  struct call {
+    bool answered = false;
+    bool returned = false;  // ask_sni is done: an answer now resumes the handshake
+  };
+  auto state = std::make_shared<call>();
+  // The answer may come after the socket is gone: it is held weakly.
+  std::weak_ptr<net::socket> weak = sock_.shared_from_this();
+  auto callback = role_.sni_callback;  // the user may drop the server meanwhile
+  (*callback)(name, [this, weak, state](const net::error_info* error, std::shared_ptr<secure_context> context) {
+    if (state->answered) return;  // Node throws ERR_MULTIPLE_CALLBACK at a second answer; we keep the first
+    state->answered = true;
+    auto s = weak.lock();
+    if (!s || s->destroyed() || failed_) return;
+    sni_ = sni::answered;
+    if (error) sni_error_ = *error;
+    sni_context_ = std::move(context);
+    if (state->returned) on_resume();  // the handshake goes on from where it waited
+  });
+  state->returned = true;
+  return sni_ == sni::answered ? SSL_CLIENT_HELLO_SUCCESS : SSL_CLIENT_HELLO_RETRY;
 }
 
 int engine::on_new_session(SSL* ssl, SSL_SESSION* session) {
@@ -182,6 +259,20 @@ void engine::on_open() {
 
 void engine::on_receive(std::string_view bytes) {
   if (failed_ || peer_closed_) return;
+  if (sni_ == sni::pending) {
+    // The handshake waits for the sni_callback: keep what comes meanwhile (a
+    // client may send a change_cipher_spec right after its ClientHello), but
+    // not without bound.
+    stash_.append(bytes);
+    if (stash_.size() > max_waiting_input) {
+      stash_.clear();
+      net::error_info e;
+      e.code = "ERR_SSL_EXCESSIVE_MESSAGE_SIZE";
+      e.message = "excessive message size";
+      handshake_failed(std::move(e));
+    }
+    return;
+  }
   if (!stash_.empty()) {
     stash_.append(bytes);
     on_resume();
@@ -194,6 +285,9 @@ void engine::on_receive(std::string_view bytes) {
 }
 
 bool engine::has_pending() const noexcept {
+  // While the sni_callback has not answered, on_resume() could do nothing
+  // with the stash: the socket reads on instead of calling it.
+  if (sni_ == sni::pending) return false;
   return !failed_ && !peer_closed_ && (!stash_.empty() || (secure_ && SSL_pending(ssl_) > 0));
 }
 
@@ -249,7 +343,12 @@ void engine::handshake() {
     return;
   }
   const int why = SSL_get_error(ssl_, r);
-  if (why == SSL_ERROR_WANT_READ) return;
+  if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_CLIENT_HELLO_CB) return;
+  if (sni_error_) {  // the sni_callback refused: its error, not OpenSSL's
+    ERR_clear_error();
+    handshake_failed(*sni_error_);
+    return;
+  }
   handshake_failed(ssl_error("handshake failure"));
 }
 

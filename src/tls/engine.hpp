@@ -51,9 +51,11 @@ class engine final : public net::stream_layer {
   static BIO_METHOD* bio_method();
   static int on_new_session(SSL* ssl, SSL_SESSION* session);
   static void on_keylog(const SSL* ssl, const char* line);
+  static int on_client_hello(SSL* ssl, int* alert, void* arg);
   static int on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                      unsigned inlen, void* arg);
 
+  int ask_sni(std::string name, int* alert);  // the client hello callback's answer
   void pump();  // consume input_: handshake, then plaintext to `data`
   void handshake();
   void on_secure();
@@ -78,6 +80,11 @@ class engine final : public net::stream_layer {
   std::string held_{};        // writes made before the handshake was done
   std::vector<std::pair<std::size_t, net::write_callback>> held_callbacks_{};
   std::optional<deadline> handshake_timer_{};
+  // sni_callback: not asked yet, asked (the handshake waits), answered.
+  enum class sni { unasked, pending, answered } sni_ = sni::unasked;
+  static constexpr std::size_t max_waiting_input = 64 * 1024;  // bytes kept meanwhile
+  std::shared_ptr<secure_context> sni_context_{};
+  std::optional<net::error_info> sni_error_{};
   std::array<char, 16 * 1024> plain_{};
 };
 

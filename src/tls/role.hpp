@@ -42,6 +42,8 @@ struct role {
   bool request_cert = false;
   std::chrono::milliseconds handshake_timeout{0};
   std::weak_ptr<server> owner{};
+  // Shared: copying the role per connection copies a pointer, not the closure.
+  std::shared_ptr<const sni_callback_fn> sni_callback{};
 };
 
 // "h2", "http/1.1" -> "\x02h2\x08http/1.1".

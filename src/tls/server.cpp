@@ -28,6 +28,7 @@ server::server(private_tag tag, loop& l, const server_options& o)
   role_->reject_unauthorized = o.reject_unauthorized;
   role_->request_cert = o.request_cert;
   role_->handshake_timeout = o.handshake_timeout;
+  if (o.sni_callback) role_->sni_callback = std::make_shared<const sni_callback_fn>(o.sni_callback);
 }
 
 server::~server() = default;

@@ -178,8 +178,35 @@ TEST_CASE(
                    pattern_sha256() + "\",\"reused\":true}\n");
 }
 
-TEST_CASE(
-    "a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
+TEST_CASE("Node 26's tls.connect({servername}) gets the certificate a coronet sni_callback picks") {
+  const std::string node = node26();
+  loop l;
+  auto so = test::server_tls();
+  so.cert = test::cert("wronghost.crt");  // the default: example.com
+  auto localhost = tls::create_secure_context({.key = test::cert("server.key"), .cert = test::cert("server.crt")});
+  auto other = tls::create_secure_context({.key = test::cert("other.key"), .cert = test::cert("other.crt")});
+  so.sni_callback = [&](std::string_view name, tls::sni_done done) {
+    auto ctx = name == "localhost" ? localhost : name == "other.test" ? other : nullptr;
+    l.post([done, ctx] { done(nullptr, ctx); });
+  };
+  int connections = 0;
+  std::shared_ptr<tls::server> srv;
+  srv = tls::create_server(l, so, [&](tls::socket& s) {
+    s.end();
+    if (++connections == 3) srv->close();
+  });
+  child peer;
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    peer = start({node, CORONET_TLS_PEER, "sni", std::to_string(test::port_of(*srv)), CORONET_TLS_CERTS});
+  });
+  test::run_bounded(l, std::chrono::seconds(30));
+  auto [code, out] = finish(peer);
+  CHECK(code == 0);
+  CHECK(out == "{\"other.test\":[\"other.test\",true],\"localhost\":[\"localhost\",true],"
+               "\"unknown.test\":[\"example.com\",false]}\n");
+}
+
+TEST_CASE("a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
   auto peer = start({node26(), CORONET_TLS_PEER, "server", CORONET_TLS_CERTS});
   const int port = std::stoi(read_line(peer.out));
   loop l;

@@ -6,6 +6,7 @@
 #   chain.crt           server.crt followed by ca.crt
 #   expired.crt         the server's key, issued by the CA, expired in 2020
 #   wronghost.crt       the server's key, issued by the CA for example.com
+#   other.crt/.key      other.test, issued by the CA (a second SNI name)
 #   self.crt/.key       self-signed, localhost
 #   client.crt/.key     a client certificate issued by the CA
 #   other-ca.crt        a CA that issued none of them
@@ -56,6 +57,8 @@ key server.key
 issue server server.key "/CN=localhost" "DNS:localhost,IP:127.0.0.1,IP:::1" -days 3650
 issue expired server.key "/CN=localhost" "DNS:localhost,IP:127.0.0.1" -startdate 20200101000000Z -enddate 20200201000000Z
 issue wronghost server.key "/CN=example.com" "DNS:example.com" -days 3650
+key other.key
+issue other other.key "/CN=other.test" "DNS:other.test" -days 3650
 key client.key
 issue client client.key "/CN=coronet test client" "DNS:client.test" -days 3650
 cat server.crt ca.crt > chain.crt

@@ -7,6 +7,9 @@
 //       for, ALPN h2 and http/1.1, allowHalfOpen) on 127.0.0.1:0; prints
 //       the port, then for each of two connections reads to the client's
 //       end and answers with a JSON line of what it saw, then ends.
+//   node peer.js sni PORT CERTS     tls.connect({servername}) to a coronet
+//       server for each of other.test, localhost, unknown.test in turn;
+//       prints one JSON line: servername -> [subject CN, authorized].
 'use strict';
 const tls = require('node:tls');
 const fs = require('node:fs');
@@ -65,6 +68,22 @@ if (mode === 'client') {
     });
   });
   srv.listen(0, '127.0.0.1', () => { console.log(srv.address().port); });
+} else if (mode === 'sni') {
+  const port = Number(a), dir = b;
+  const names = ['other.test', 'localhost', 'unknown.test'];
+  const out = {};
+  const next = (i) => {
+    if (i === names.length) { console.log(JSON.stringify(out)); return; }
+    const s = tls.connect({ port, host: '127.0.0.1', servername: names[i], ca: file(dir, 'ca.crt'),
+                            rejectUnauthorized: false }, () => {
+      out[names[i]] = [s.getPeerCertificate().subject.CN, s.authorized];
+      s.end();
+    });
+    s.on('data', () => {});
+    s.on('error', (e) => { out[names[i]] = [e.code, false]; });
+    s.on('close', () => next(i + 1));
+  };
+  next(0);
 } else {
   process.exit(2);
 }

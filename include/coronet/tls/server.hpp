@@ -9,6 +9,21 @@
 //                              socket is destroyed, the server serves on,
 //   keylog(line, socket&)      NSS key log lines.
 //
+// sni_callback is Node's SNICallback(servername, cb): called once per
+// connection whose ClientHello names a server, before any certificate is
+// chosen. Answer done(nullptr, ctx) to serve that context's certificate,
+// done(nullptr, nullptr) for the server's own context, or done(&error, {})
+// to refuse: the client gets an internal_error alert, the server emits
+// tlsClientError with that error and serves on. done may be called at once
+// or later, on the loop's thread (the handshake waits, the handshake
+// timeout still runs); a second call is ignored. Without a servername it is
+// not called. It runs inside OpenSSL's client-hello callback: it must not
+// throw.
+//
+//     o.sni_callback = [&](std::string_view name, tls::sni_done done) {
+//       done(nullptr, name == "other.test" ? other_ctx : nullptr);
+//     };
+//
 //     auto srv = tls::create_server(l, {.key = "server.key", .cert = "server.crt"},
 //                                   [](tls::socket& s) { s.pipe(s.shared_from_this()); });
 //     srv->listen(8443, "127.0.0.1");
@@ -23,9 +38,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace coronet::tls {
+
+// The answer to an sni_callback: an error (nullptr: none) and the context to
+// use (nullptr: the server's own).
+using sni_done = std::function<void(const net::error_info* error, std::shared_ptr<secure_context> context)>;
+using sni_callback_fn = std::function<void(std::string_view servername, sni_done done)>;
 
 struct server_options {
   // net.createServer's options.
@@ -51,6 +72,8 @@ struct server_options {
   // A client that has not finished its handshake by then is dropped with
   // ERR_TLS_HANDSHAKE_TIMEOUT (tlsClientError); 0 turns it off.
   std::chrono::milliseconds handshake_timeout{120'000};
+  // Node's SNICallback: a context per servername (see above).
+  sni_callback_fn sni_callback{};
 };
 
 using server_tls_events = net::event_emitter<net::event<"secureConnection", void(socket&)>,
