@@ -56,7 +56,7 @@ class engine final : public net::stream_layer {
                      unsigned inlen, void* arg);
 
   int ask_sni(std::string name, int* alert);  // the client hello callback's answer
-  void pump();  // consume input_: handshake, then plaintext to `data`
+  void pump();                                // consume input_: handshake, then plaintext to `data`
   void handshake();
   void on_secure();
   bool verify_client();  // false: the socket was destroyed

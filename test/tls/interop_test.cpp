@@ -202,11 +202,13 @@ TEST_CASE("Node 26's tls.connect({servername}) gets the certificate a coronet sn
   test::run_bounded(l, std::chrono::seconds(30));
   auto [code, out] = finish(peer);
   CHECK(code == 0);
-  CHECK(out == "{\"other.test\":[\"other.test\",true],\"localhost\":[\"localhost\",true],"
-               "\"unknown.test\":[\"example.com\",false]}\n");
+  CHECK(out ==
+        "{\"other.test\":[\"other.test\",true],\"localhost\":[\"localhost\",true],"
+        "\"unknown.test\":[\"example.com\",false]}\n");
 }
 
-TEST_CASE("a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
+TEST_CASE(
+    "a coronet tls client and a Node 26 tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
   auto peer = start({node26(), CORONET_TLS_PEER, "server", CORONET_TLS_CERTS});
   const int port = std::stoi(read_line(peer.out));
   loop l;

@@ -28,7 +28,8 @@ tls::server_options sni_server() {
 
 std::shared_ptr<tls::secure_context> context_for(const char* name) {
   const std::string n = name;
-  return tls::create_secure_context({.key = test::cert((n + ".key").c_str()), .cert = test::cert((n + ".crt").c_str())});
+  return tls::create_secure_context(
+      {.key = test::cert((n + ".key").c_str()), .cert = test::cert((n + ".crt").c_str())});
 }
 
 // A real ClientHello naming `name`, as a client's first flight.
@@ -142,7 +143,8 @@ TEST_CASE("an sni_callback error fails that handshake with tlsClientError, and t
       ++secure_connections;
       s.end();
     });
-    srv->on<"tlsClientError">([&](const net::error_info& e, tls::socket&) { client_errors.push_back(e.code + ": " + e.message); });
+    srv->on<"tlsClientError">(
+        [&](const net::error_info& e, tls::socket&) { client_errors.push_back(e.code + ": " + e.message); });
     std::optional<net::error_info> bad_error, good_error;
     bool bad_secure = false, good_secure = false;
     srv->listen(0, "127.0.0.1", 511, [&] {
