@@ -44,7 +44,7 @@ class coverage_tree {
     inner_total_.clear();
     free_leaves_.clear();
     free_inners_.clear();
-    flat none;
+    flat none{};
     root_ = new_leaf();
     write_leaf(root_, none, 0, 0);
     height_ = 0;
@@ -178,7 +178,7 @@ class coverage_tree {
       inner_total_[id] += d;
       id = ch;
     }
-    flat f;
+    flat f{};  // value-initialised: g++ cannot see that only [0, n) is read
     read_leaf(id, f);
     int r = rank_n(f.key, f.n, k);
     if (o == op::insert) {
@@ -222,7 +222,7 @@ class coverage_tree {
 
   // Splits the full child c of parent p in two halves.
   void split_child(std::uint32_t p, int c, int level) {
-    flat f;
+    flat f{};  // value-initialised: g++ cannot see that only [0, n) is read
     std::uint32_t left = inners_[p].child[c];
     read(left, level, f);
     std::uint32_t right = level == 0 ? new_leaf() : new_inner();
@@ -247,7 +247,7 @@ class coverage_tree {
     flat g;
     read_inner(p, g);
     int a = c + 1 < g.n ? c : c - 1, b = a + 1;
-    flat f;
+    flat f{};  // value-initialised: g++ cannot see that only [0, n) is read
     read(g.child[a], level, f);
     if (level > 0) f.key[f.n - 1] = g.key[a];  // the parent's separator comes down between them
     read(g.child[b], level, f);
