@@ -492,7 +492,9 @@ TEST_CASE("half-close is carried both ways: the upstream answers after the clien
   struct combination {
     bool client_tls, upstream_tls;
   };
-  for (auto [client_tls, upstream_tls] : {combination{true, false}, {false, true}, {true, true}}) {
+  for (const combination each : {combination{true, false}, {false, true}, {true, true}}) {
+    // Plain copies, not structured bindings: clang 14 cannot capture those.
+    const bool client_tls = each.client_tls, upstream_tls = each.upstream_tls;
     CAPTURE(client_tls);
     CAPTURE(upstream_tls);
     loop l;
