@@ -45,6 +45,29 @@ void spawn(loop& l, task<T> t) {
   }
 }
 
+// spawn_now(loop, task): as spawn, but the task runs at once, on the calling
+// (loop) thread, until it first suspends; for work whose first steps must
+// happen inside the call that starts it.
+template <class T>
+void spawn_now(loop& l, task<T> t) {
+  auto h = t.release();
+  if (!h) return;
+  h.promise().detach(l);
+  h.resume();
+}
+
+// co_await next_turn(loop): resume in the loop's next turn, as post() would.
+class next_turn {
+ public:
+  explicit next_turn(loop& l) noexcept : loop_(l) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { detail::schedule(loop_, h); }
+  void await_resume() const noexcept {}
+
+ private:
+  loop& loop_;
+};
+
 // spawn(loop, fn): start fn() where fn returns a task. Prefer this for
 // lambdas with captures: the lambda lives as long as the task.
 template <class F>

@@ -7,6 +7,8 @@
 #include <coronet/net/address/is_ip.hpp>
 #include <coronet/net/errors.hpp>
 #include <coronet/spawn.hpp>
+#include <coronet/staggered_any.hpp>
+#include <coronet/timer.hpp>
 
 #include "messages.hpp"
 
@@ -54,137 +56,129 @@ std::vector<lookup_address> interleave_families(const std::vector<lookup_address
   return out;
 }
 
-connect_race::connect_race(socket& s, std::vector<lookup_address> targets, int port, const block_list* blocked,
-                           std::chrono::milliseconds delay, eyeballs mode)
-    : socket_(s), port_(port), blocked_(blocked), delay_(delay), mode_(mode), delay_timer_(s.get_loop(), [this] {
-        on_delay();
-      }) {
-  attempts_.reserve(targets.size());
-  for (auto& t : targets) attempts_.push_back({std::move(t)});
-}
+connect_race::connect_race(loop& l, std::vector<lookup_address> targets, race_settings settings, race_events events)
+    : loop_(l),
+      targets_(std::move(targets)),
+      settings_(settings),
+      events_(std::move(events)),
+      state_(targets_.size(), state::waiting),
+      running_(targets_.size(), nullptr),
+      give_up_(targets_.size(), nullptr) {}
 
-void connect_race::start() { start_next(); }
-
-void connect_race::cancel() noexcept {
-  done_ = true;
-  delay_timer_.cancel();
-  for (auto& a : attempts_) a.stop.request_stop();  // each closes its descriptor once the connect ends
+task<race_outcome> connect_race::run(std::stop_token stop) {
+  stop_ = stop;
+  using factory = std::function<task<std::optional<stream_socket>>(std::stop_token)>;
+  std::vector<factory> attempts;
+  attempts.reserve(targets_.size());
+  for (std::size_t i = 0; i < targets_.size(); ++i)
+    attempts.emplace_back([this, i](std::stop_token token) { return attempt(i, std::move(token)); });
+  auto done = co_await staggered_any(loop_, settings_.delay, std::move(stop), std::move(attempts));
+  if (done) co_return race_outcome{std::move(*done.winner->value)};
+  co_return race_outcome{{}, aggregate_error()};
 }
 
 void connect_race::set_ref(bool referenced) noexcept {
-  for (auto& a : attempts_) {
-    if (!a.running) continue;
+  settings_.referenced = referenced;
+  for (stream_socket* s : running_) {
+    if (!s) continue;
     if (referenced) {
-      a.running->ref();
+      s->ref();
     } else {
-      a.running->unref();
+      s->unref();
     }
   }
 }
 
-void connect_race::start_next() {
-  auto keep = shared_from_this();  // a listener may drop the socket's reference to us
-  while (!done_ && next_ < attempts_.size()) {
-    const std::size_t index = next_++;
-    const lookup_address target = attempts_[index].target;  // a copy: listeners run below
-    socket_.connect_->attempted_addresses->push_back(target.address + ':' + std::to_string(port_));
-    socket_.emit<"connectionAttempt">(target.address, port_, target.family);
-    if (done_ || socket_.destroyed_) return;
-
-    if (blocked_ && blocked_->check(target.address, target.family == 6 ? "ipv6" : "ipv4")) {
-      attempt_failed(index, error_info::node(make_error_code(errc::ERR_IP_BLOCKED),
-                                             "IP(" + target.address + ") is blocked by net.BlockList"));
-      continue;
-    }
-    auto to = endpoint::ip(target.address, static_cast<std::uint16_t>(port_));
-    if (!to) {
-      attempt_failed(index, error_info::system(to.ec, "connect", target.address, port_));
-      continue;
-    }
-    auto opened = stream_socket::open(socket_.get_loop(), to->family());
-    if (!opened) {
-      attempt_failed(index, error_info::system(opened.ec, "connect", target.address, port_));
-      continue;
-    }
-    if (const int local_port = socket_.connect_->local_port; local_port != 0) {
-      // localPort without localAddress: bind each attempt to its family's any address, as Node does.
-      auto local = endpoint::any(to->family(), static_cast<std::uint16_t>(local_port));
-      if (auto ec = opened->bind(local)) {
-        attempt_failed(index, error_info::system(ec, "bind", local.address(), local_port));
-        continue;
-      }
-    }
-    if (!socket_.referenced_) opened->unref();
-    attempts_[index].st = state::pending;
-    ++live_;
-    ++socket_.workers_;
-    spawn(socket_.get_loop(), run(socket_.shared_from_this(), keep, index, std::move(opened.value), *to));
-    // Every attempt but the last gets the attempt delay to itself; under
-    // race the last one's delay bounds the whole race (give_up_if_stalled).
-    if (next_ < attempts_.size() || mode_ == eyeballs::race) delay_timer_.expires_after(delay_);
-    return;
+// One attempt, as Node's internalConnect: connectionAttempt first, then the
+// block list, then connect(2). Empty when it failed (or the race is over).
+task<std::optional<stream_socket>> connect_race::attempt(std::size_t index, std::stop_token stop) {
+  const lookup_address target = targets_[index];  // a copy: listeners run below
+  const int port = settings_.port;
+  events_.attempt(target);
+  if (stop.stop_requested()) co_return std::nullopt;  // a listener destroyed the socket
+  if (settings_.blocked && settings_.blocked->check(target.address, target.family == 6 ? "ipv6" : "ipv4"))
+    co_return attempt_failed(index, error_info::node(make_error_code(errc::ERR_IP_BLOCKED),
+                                                     "IP(" + target.address + ") is blocked by net.BlockList"));
+  auto to = endpoint::ip(target.address, static_cast<std::uint16_t>(port));
+  if (!to) co_return attempt_failed(index, error_info::system(to.ec, "connect", target.address, port));
+  auto opened = stream_socket::open(loop_, to->family());
+  if (!opened) co_return attempt_failed(index, error_info::system(opened.ec, "connect", target.address, port));
+  if (const int local_port = settings_.local_port; local_port != 0) {
+    // localPort without localAddress: the family's any address, as Node does.
+    auto local = endpoint::any(to->family(), static_cast<std::uint16_t>(local_port));
+    if (auto ec = opened->bind(local))
+      co_return attempt_failed(index, error_info::system(ec, "bind", local.address(), local_port));
   }
-  if (!done_ && live_ == 0) fail_all();
+  stream_socket s = std::move(opened.value);
+  if (!settings_.referenced) s.unref();
+
+  // The attempt ends when it connects or fails, when the race is over, or
+  // when its delay abandons it (eyeballs::abandon, or the race's bound).
+  std::stop_source give_up;
+  std::stop_callback race_over(stop, [&give_up] { give_up.request_stop(); });
+  state_[index] = state::pending;
+  running_[index] = &s;
+  give_up_[index] = &give_up;
+  ++live_;
+  // Every attempt but the last gets the attempt delay to itself; under race
+  // the last one's delay bounds the whole race (give_up_if_stalled). Armed
+  // before staggered_any's own timer for the next start, so at the same
+  // instant connectionAttemptTimeout comes first, as in Node.
+  std::optional<deadline> delay;
+  if (index + 1 < targets_.size() || settings_.mode == eyeballs::race) {
+    delay.emplace(loop_, [this, index, &give_up] { on_delay(index, give_up); });
+    delay->expires_after(settings_.delay);
+  }
+  // connect(2) in the next turn, as a plain connect does (socket.cpp).
+  co_await next_turn(loop_);
+  const std::error_code ec = give_up.stop_requested() ? make_error_code(std::errc::operation_canceled)
+                                                      : co_await s.connect(*to, give_up.get_token());
+  delay.reset();
+  running_[index] = nullptr;
+  give_up_[index] = nullptr;
+  // TRICKY: a late completion (after a winner, a stop, or an abandon) only
+  // closes its descriptor, which `s` does when it goes out of scope.
+  if (state_[index] == state::abandoned || stop.stop_requested()) co_return std::nullopt;
+  --live_;
+  if (!ec) {
+    state_[index] = state::won;
+    co_return std::move(s);
+  }
+  s.close();
+  auto failed = attempt_failed(index, error_info::system(ec, "connect", target.address, port));
+  if (!stop.stop_requested()) give_up_if_stalled();
+  co_return failed;
 }
 
-task<void> connect_race::run(std::shared_ptr<socket> owner, std::shared_ptr<connect_race> /*keeps us alive*/,
-                             std::size_t index, stream_socket s, endpoint to) {
-  std::stop_token stop = attempts_[index].stop.get_token();
-  attempts_[index].running = &s;
-  if (!socket_.referenced_) s.unref();  // unref() may have come between the spawn and now
-  std::error_code ec = co_await s.connect(to, stop);
-  attempts_[index].running = nullptr;
-  on_done(index, ec, std::move(s));
-  owner->worker_done();
+std::optional<stream_socket> connect_race::attempt_failed(std::size_t index, error_info e) {
+  state_[index] = state::failed;
+  errors_.push_back(e);
+  events_.failed(targets_[index], e);
+  return std::nullopt;
 }
 
-void connect_race::on_delay() {
-  if (done_ || next_ == 0) return;
-  auto keep = shared_from_this();
-  const std::size_t index = next_ - 1;
-  if (next_ == attempts_.size()) {  // the last attempt's delay (race only)
+void connect_race::on_delay(std::size_t index, std::stop_source& give_up) {
+  if (stop_.stop_requested()) return;
+  if (index + 1 == targets_.size()) {  // the last attempt's delay (race only)
     last_delay_passed_ = true;
     give_up_if_stalled();
     return;
   }
-  const lookup_address target = attempts_[index].target;
-  socket_.emit<"connectionAttemptTimeout">(target.address, port_, target.family);
-  if (done_ || socket_.destroyed_) return;
-  if (mode_ == eyeballs::abandon && attempts_[index].st == state::pending) {
+  const lookup_address target = targets_[index];
+  events_.timed_out(target);
+  if (stop_.stop_requested()) return;
+  if (settings_.mode == eyeballs::abandon && state_[index] == state::pending) {
     // Node: the attempt is closed and counts as ETIMEDOUT.
-    attempts_[index].st = state::abandoned;
-    --live_;
-    errors_.push_back(error_info::system(errno_code(ETIMEDOUT), "connect", target.address, port_));
-    attempts_[index].stop.request_stop();
+    abandon(index);
+    give_up.request_stop();
   }
-  start_next();
 }
 
-void connect_race::on_done(std::size_t index, std::error_code ec, stream_socket s) {
-  // TRICKY: a late completion (after a winner, a cancel, or an abandon)
-  // only closes its descriptor, which `s` does when it goes out of scope.
-  if (done_ || attempts_[index].st != state::pending) return;
+void connect_race::abandon(std::size_t index) {
+  state_[index] = state::abandoned;
   --live_;
-  if (!ec) {
-    attempts_[index].st = state::waiting;
-    win(std::move(s));
-    return;
-  }
-  if (socket_.destroyed_) return;
-  s.close();
-  const bool latest = index + 1 == next_;
-  const lookup_address target = attempts_[index].target;
-  attempt_failed(index, error_info::system(ec, "connect", target.address, port_));
-  if (done_ || socket_.destroyed_) return;
-  if (latest) {
-    // RFC 8305: a failure starts the next attempt without waiting out the delay.
-    delay_timer_.cancel();
-    start_next();
-  } else if (next_ == attempts_.size() && live_ == 0) {
-    fail_all();
-  } else {
-    give_up_if_stalled();
-  }
+  const lookup_address& target = targets_[index];
+  errors_.push_back(error_info::system(errno_code(ETIMEDOUT), "connect", target.address, settings_.port));
 }
 
 // The race's bound: once the last attempt has had its delay and every
@@ -192,48 +186,22 @@ void connect_race::on_done(std::size_t index, std::error_code ec, stream_socket 
 // aggregate error follows, instead of waiting out the kernel's connect
 // timeout on a black-holed address.
 void connect_race::give_up_if_stalled() {
-  const std::size_t last = attempts_.size() - 1;
-  if (done_ || !last_delay_passed_ || live_ != 1 || attempts_[last].st != state::pending) return;
-  attempts_[last].st = state::abandoned;
-  --live_;
-  const lookup_address target = attempts_[last].target;
-  errors_.push_back(error_info::system(errno_code(ETIMEDOUT), "connect", target.address, port_));
-  attempts_[last].stop.request_stop();
-  fail_all();
+  const std::size_t last = targets_.size() - 1;
+  if (!last_delay_passed_ || live_ != 1 || state_[last] != state::pending || !give_up_[last]) return;
+  abandon(last);
+  give_up_[last]->request_stop();
 }
 
-void connect_race::attempt_failed(std::size_t index, error_info e) {
-  auto& a = attempts_[index];
-  a.st = state::failed;
-  errors_.push_back(e);
-  const lookup_address target = a.target;
-  socket_.emit<"connectionAttemptFailed">(target.address, port_, target.family, e);
-}
-
-void connect_race::win(stream_socket s) {
-  done_ = true;
-  delay_timer_.cancel();
-  for (auto& a : attempts_) a.stop.request_stop();  // the losers
-  socket_.io_ = std::move(s);
-  socket_.is_unix_ = false;
-  socket_.on_connected();
-}
-
-void connect_race::fail_all() {
-  done_ = true;
-  delay_timer_.cancel();
-  if (errors_.empty()) {
-    socket_.fail_connect(
-        error_info::node(make_error_code(errc::ERR_SOCKET_CONNECTION_TIMEOUT), "Socket connection timeout"));
-    return;
-  }
+error_info connect_race::aggregate_error() {
+  if (errors_.empty())
+    return error_info::node(make_error_code(errc::ERR_SOCKET_CONNECTION_TIMEOUT), "Socket connection timeout");
   // Node's NodeAggregateError: the first error's code, no message of its own.
   error_info all;
   all.ec = errors_.front().ec;
   all.code = errors_.front().code;
   all.errors = std::move(errors_);
   all.name = "AggregateError";
-  socket_.fail_connect(std::move(all));
+  return all;
 }
 
 }  // namespace detail

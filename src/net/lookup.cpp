@@ -189,4 +189,25 @@ void resolve(loop& l, std::string host, int family, int hints,
   });
 }
 
+lookup_awaitable::lookup_awaitable(loop& l, lookup_function fn, std::string host, int family, int hints, bool all)
+    : loop_(l), fn_(std::move(fn)), host_(std::move(host)), family_(family), hints_(hints), all_(all) {}
+
+bool lookup_awaitable::await_suspend(std::coroutine_handle<> h) {
+  auto answered = [w = wait_](const error_info* err, std::vector<lookup_address> found) {
+    if (w->answered) return;
+    w->answered = true;
+    if (err) w->answer.error = *err;
+    w->answer.addresses = std::move(found);
+    if (w->waiter) std::exchange(w->waiter, {}).resume();
+  };
+  if (fn_) {
+    fn_(host_, family_, lookup_callback(std::move(answered), all_));
+  } else {
+    resolve(loop_, host_, family_, connect_hints(family_, hints_), std::move(answered));
+  }
+  if (wait_->answered) return false;  // answered inside the call
+  wait_->waiter = h;
+  return true;
+}
+
 }  // namespace coronet::net::detail

@@ -155,7 +155,8 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
     c.local_address = o.local_address;
     c.local_port = o.local_port;
     c.no_delay = o.no_delay;
-    c.race.reset();
+    c.race = nullptr;
+    c.stop = std::stop_source{};
     c.attempted_addresses.reset();
   }
   if (o.keep_alive) keep_alive_ = keep_alive_options{.enable = true, .initial_delay = o.keep_alive_initial_delay};
@@ -175,127 +176,164 @@ socket& socket::connect(connect_options o, std::function<void()> on_connect) {
   readable_ = writable_ = true;
   hold_loop();
 
+  spawn_now(loop_, connect_flow(shared_from_this(), std::move(o), generation, attempt_delay));
+  return *this;
+}
+
+bool socket::connect_abandoned(unsigned generation) const noexcept {
+  // destroy(), or destroy() and a new connect(), from a listener or meanwhile.
+  return destroyed_ || state_ != state::connecting || generation != connect_generation_;
+}
+
+// Everything after the checks: look up, (race), connect, emit. Any step may
+// run user code (a lookup function, a listener) that destroys the socket, so
+// the flow asks connect_abandoned() after each.
+task<void> socket::connect_flow(std::shared_ptr<socket> /*keeps us alive*/, connect_options o, unsigned generation,
+                                int attempt_delay) {
   if (!o.path.empty()) {
     auto at = endpoint::unix_path(o.path);
     if (!at) {
       fail_connect(error_info::system(at.ec, "connect", o.path));
-      return *this;
+      co_return;
     }
-    start_connect(*at, o.path, -1);
-    return *this;
+    co_await connect_to(*at, o.path, -1);
+    co_return;
   }
   const int port = *o.port;
-  std::string host = o.host.empty() ? "localhost" : o.host;
-  const block_list* blocked = o.block_list;
-
-  // One attempt, as Node's internalConnect: connectionAttempt first, then
-  // the block list, then connect(2).
-  auto go = [this, port, blocked, generation](const std::string& address) {
-    if (state_ != state::connecting || destroyed_ || generation != connect_generation_) return;
-    auto at = endpoint::ip(address, static_cast<std::uint16_t>(port));
-    if (!at) {
-      fail_connect(error_info::system(errno_code(EINVAL), "connect", address, port));
-      return;
-    }
-    const int family = at->family() == AF_INET6 ? 6 : 4;
-    if (auto& tried = connect_->attempted_addresses) tried->push_back(address + ':' + std::to_string(port));
-    emit<"connectionAttempt">(address, port, family);
-    if (state_ != state::connecting || destroyed_) return;
-    if (blocked && blocked->check(address, family == 6 ? "ipv6" : "ipv4")) {
-      auto e =
-          error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList");
-      fail_connect(std::move(e));
-      return;
-    }
-    start_connect(*at, address, port);
-  };
-
+  const std::string host = o.host.empty() ? "localhost" : o.host;
   if (is_ip(host)) {  // an IP literal: no lookup, no `lookup` event
     // As in Node, the attempt starts in the next turn, so listeners added
     // right after connect() returns see `connectionAttempt`.
-    loop_.post([self = shared_from_this(), go, host] { go(host); });
-    return *this;
+    co_await next_turn(loop_);
+    if (!connect_abandoned(generation)) co_await connect_to_address(host, port, o.block_list);
+    co_return;
   }
   // Node: autoSelectFamily applies to a name, with family 0 and no localAddress.
   const bool race = o.auto_select_family.value_or(get_default_auto_select_family()) && o.family == 0 &&
                     o.local_address.empty() && connect_->bound_fd < 0;
-  const eyeballs mode = o.happy_eyeballs;
-  auto self = shared_from_this();
-  auto answered = [self, host, go, race, port, blocked, attempt_delay, mode, generation](
-                      const error_info* err, std::vector<lookup_address> found) {
-    if (self->destroyed_ || self->state_ != state::connecting || generation != self->connect_generation_) return;
-    // Node's ERR_INVALID_ADDRESS_FAMILY: "Invalid address family: 100 localhost:80".
-    auto bad_family = [&](int family) {
-      auto e = error_info::node(
-          make_error_code(errc::ERR_INVALID_ADDRESS_FAMILY),
-          "Invalid address family: " + std::to_string(family) + ' ' + host + ':' + std::to_string(port));
-      e.address = host;
-      e.port = port;
-      self->fail_connect(std::move(e));
-    };
-    if (!err && found.empty()) {
-      self->emit<"lookup">(nullptr, std::string_view{}, 0, host);
-      if (self->destroyed_ || self->state_ != state::connecting) return;
-      self->fail_connect(
-          error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: undefined"));
-      return;
-    }
-    if (err || !race) {
-      const lookup_address first = err ? lookup_address{} : found.front();
-      self->emit<"lookup">(err, first.address, first.family, host);
-      if (self->destroyed_ || self->state_ != state::connecting) return;
-      if (err) {
-        self->fail_connect(*err);
-        return;
-      }
-      if (!is_ip(first.address)) {
-        self->fail_connect(
-            error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: " + first.address));
-        return;
-      }
-      if (first.family != 4 && first.family != 6) return bad_family(first.family);
-      go(first.address);
-      return;
-    }
-    for (const auto& a : found) {  // Node emits `lookup` once per address
-      self->emit<"lookup">(nullptr, a.address, a.family, host);
-      if (self->destroyed_ || self->state_ != state::connecting) return;
-    }
-    auto targets = detail::interleave_families(found);
-    if (targets.empty()) {
-      if (is_ip(found.front().address) && found.front().family != 4 && found.front().family != 6)
-        return bad_family(found.front().family);
-      self->fail_connect(error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS),
-                                          "Invalid IP address: " + found.front().address));
-      return;
-    }
-    self->connect_->attempted_addresses.emplace();
-    if (targets.size() == 1) {  // Node: one address is a plain connect
-      go(targets.front().address);
-      return;
-    }
-    auto& race = self->connect_->race;
-    race = std::make_shared<detail::connect_race>(*self, std::move(targets), port, blocked,
-                                                  std::chrono::milliseconds(attempt_delay), mode);
-    race->start();
+  detail::lookup_answer answer = co_await detail::look_up(loop_, o.lookup, host, o.family, o.hints, race);
+  if (connect_abandoned(generation)) co_return;
+  auto& found = answer.addresses;
+  // Node's ERR_INVALID_ADDRESS_FAMILY: "Invalid address family: 100 localhost:80".
+  auto bad_family = [&](int family) {
+    auto e =
+        error_info::node(make_error_code(errc::ERR_INVALID_ADDRESS_FAMILY),
+                         "Invalid address family: " + std::to_string(family) + ' ' + host + ':' + std::to_string(port));
+    e.address = host;
+    e.port = port;
+    fail_connect(std::move(e));
   };
-  lookup_callback done(std::move(answered), race);
-  if (o.lookup) {
-    o.lookup(host, o.family, std::move(done));
-  } else {
-    detail::resolve(loop_, host, o.family, detail::connect_hints(o.family, o.hints),
-                    [done = std::move(done)](const error_info* err, std::vector<detail::resolved> found) {
-                      done(err, std::move(found));
-                    });
+  auto invalid_ip = [&](std::string_view shown) {
+    fail_connect(
+        error_info::node(make_error_code(errc::ERR_INVALID_IP_ADDRESS), "Invalid IP address: " + std::string(shown)));
+  };
+  if (!answer.error && found.empty()) {
+    emit<"lookup">(nullptr, std::string_view{}, 0, host);
+    if (!connect_abandoned(generation)) invalid_ip("undefined");
+    co_return;
   }
-  return *this;
+  if (answer.error || !race) {
+    const lookup_address first = answer.error ? lookup_address{} : found.front();
+    emit<"lookup">(answer.error ? &*answer.error : nullptr, first.address, first.family, host);
+    if (connect_abandoned(generation)) co_return;
+    if (answer.error) {
+      fail_connect(std::move(*answer.error));
+    } else if (!is_ip(first.address)) {
+      invalid_ip(first.address);
+    } else if (first.family != 4 && first.family != 6) {
+      bad_family(first.family);
+    } else {
+      co_await connect_to_address(first.address, port, o.block_list);
+    }
+    co_return;
+  }
+  for (const auto& a : found) {  // Node emits `lookup` once per address
+    emit<"lookup">(nullptr, a.address, a.family, host);
+    if (connect_abandoned(generation)) co_return;
+  }
+  auto targets = detail::interleave_families(found);
+  if (targets.empty()) {
+    if (is_ip(found.front().address) && found.front().family != 4 && found.front().family != 6) {
+      bad_family(found.front().family);
+    } else {
+      invalid_ip(found.front().address);
+    }
+    co_return;
+  }
+  connect_->attempted_addresses.emplace();
+  if (targets.size() == 1) {  // Node: one address is a plain connect
+    co_await connect_to_address(targets.front().address, port, o.block_list);
+    co_return;
+  }
+  co_await race_to(std::move(targets), port, o, generation, attempt_delay);
+}
+
+// One address, as Node's internalConnect: connectionAttempt first, then the
+// block list, then connect(2).
+task<void> socket::connect_to_address(std::string address, int port, const block_list* blocked) {
+  const unsigned generation = connect_generation_;
+  auto at = endpoint::ip(address, static_cast<std::uint16_t>(port));
+  if (!at) {
+    fail_connect(error_info::system(errno_code(EINVAL), "connect", address, port));
+    co_return;
+  }
+  const int family = at->family() == AF_INET6 ? 6 : 4;
+  if (auto& tried = connect_->attempted_addresses) tried->push_back(address + ':' + std::to_string(port));
+  emit<"connectionAttempt">(address, port, family);
+  if (connect_abandoned(generation)) co_return;
+  if (blocked && blocked->check(address, family == 6 ? "ipv6" : "ipv4")) {
+    fail_connect(
+        error_info::node(make_error_code(errc::ERR_IP_BLOCKED), "IP(" + address + ") is blocked by net.BlockList"));
+    co_return;
+  }
+  co_await connect_to(*at, std::move(address), port);
+}
+
+// auto_select_family with several addresses: Happy Eyeballs
+// (happy_eyeballs.hpp), reported through the connectionAttempt* events.
+task<void> socket::race_to(std::vector<lookup_address> targets, int port, const connect_options& o, unsigned generation,
+                           int attempt_delay) {
+  detail::race_settings settings{.port = port,
+                                 .blocked = o.block_list,
+                                 .delay = std::chrono::milliseconds(attempt_delay),
+                                 .mode = o.happy_eyeballs,
+                                 .local_port = connect_->local_port,
+                                 .referenced = referenced_};
+  detail::race_events events{
+      .attempt =
+          [this, port](const lookup_address& a) {
+            connect_->attempted_addresses->push_back(a.address + ':' + std::to_string(port));
+            emit<"connectionAttempt">(a.address, port, a.family);
+          },
+      .failed = [this, port](const lookup_address& a,
+                             const error_info& e) { emit<"connectionAttemptFailed">(a.address, port, a.family, e); },
+      .timed_out = [this,
+                    port](const lookup_address& a) { emit<"connectionAttemptTimeout">(a.address, port, a.family); },
+  };
+  detail::connect_race race(loop_, std::move(targets), settings, std::move(events));
+  connect_->race = &race;
+  ++workers_;  // destroy() mid-race: `close` waits until every attempt has ended
+  detail::race_outcome outcome = co_await race.run(connect_->stop.get_token());
+  if (connect_->race == &race) connect_->race = nullptr;
+  if (!connect_abandoned(generation)) {
+    if (outcome.error) {
+      fail_connect(std::move(*outcome.error));
+    } else {
+      io_ = std::move(outcome.winner);
+      is_unix_ = false;
+      on_connected();
+    }
+  }
+  worker_done();
 }
 
 void socket::stop_connect_attempts() noexcept {
-  if (connect_ && connect_->race) connect_->race->cancel();
+  if (connect_) connect_->stop.request_stop();
 }
 
-void socket::start_connect(const endpoint& to, std::string address_text, int port) {
+// Opens (or takes the bound_socket's descriptor), binds when asked, and
+// connects `io_` to `to`.
+task<void> socket::connect_to(endpoint to, std::string address_text, int port) {
   const std::optional<int> shown_port = port < 0 ? std::nullopt : std::optional(port);
   connect_state& c = connecting_state();
   if (c.bound_fd >= 0) {
@@ -304,7 +342,7 @@ void socket::start_connect(const endpoint& to, std::string address_text, int por
     auto opened = stream_socket::open(loop_, to.family());
     if (!opened) {
       fail_connect(error_info::system(opened.ec, "connect", address_text, shown_port));
-      return;
+      co_return;
     }
     io_ = std::move(opened.value);
   }
@@ -317,22 +355,22 @@ void socket::start_connect(const endpoint& to, std::string address_text, int por
     if (!ec) ec = io_.bind(*local);
     if (ec) {
       fail_connect(error_info::system(ec, "bind", c.local_address, c.local_port));
-      return;
+      co_return;
     }
   }
   is_unix_ = to.is_unix();
   if (!referenced_) io_.unref();
   ++workers_;
-  spawn(loop_, connect_task(shared_from_this(), to, std::move(address_text), port));
-}
-
-task<void> socket::connect_task(std::shared_ptr<socket> /*keeps us alive*/, endpoint to, std::string address,
-                                int port) {
-  auto ec = co_await io_.connect(to);
-  if (!destroyed_) {
+  // connect(2) in the next turn: a connect that succeeds at once (a Unix
+  // socket) must not emit `connect` inside the caller's connect().
+  const unsigned generation = connect_generation_;
+  co_await next_turn(loop_);
+  const bool gone = connect_abandoned(generation);  // destroy() meanwhile (and maybe a new connect())
+  auto ec = gone ? make_error_code(std::errc::operation_canceled) : co_await io_.connect(to);
+  if (!gone && !destroyed_) {
     if (ec) {
-      auto e = error_info::system(ec, "connect", address, port < 0 ? std::nullopt : std::optional(port));
-      if (port >= 0) emit<"connectionAttemptFailed">(address, port, to.family() == AF_INET6 ? 6 : 4, e);
+      auto e = error_info::system(ec, "connect", address_text, shown_port);
+      if (port >= 0) emit<"connectionAttemptFailed">(address_text, port, to.family() == AF_INET6 ? 6 : 4, e);
       if (!destroyed_) fail_connect(std::move(e));
     } else {
       on_connected();

@@ -54,8 +54,9 @@ using write_callback = std::function<void(const error_info*)>;
 
 class server;
 
+class block_list;
 namespace detail {
-struct connect_race;
+class connect_race;
 }
 
 class socket : public socket_events, public std::enable_shared_from_this<socket> {
@@ -183,7 +184,6 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
  private:
   friend class server;
   friend class stream_layer;
-  friend struct detail::connect_race;
   enum class state : std::uint8_t { idle, connecting, open, closed };
 
   socket& connect_path(std::string path, std::function<void()> on_connect);
@@ -191,11 +191,16 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Called by the server for an accepted connection.
   void adopt(stream_socket s, bool paused);
   void on_connected();
-  void start_connect(const endpoint& to, std::string address_text, int port);
+  // connect(), after its checks, as one coroutine (socket.cpp).
+  task<void> connect_flow(std::shared_ptr<socket> self, connect_options o, unsigned generation, int attempt_delay);
+  task<void> connect_to_address(std::string address, int port, const block_list* blocked);
+  task<void> race_to(std::vector<lookup_address> targets, int port, const connect_options& o, unsigned generation,
+                     int attempt_delay);
+  task<void> connect_to(endpoint to, std::string address_text, int port);
+  bool connect_abandoned(unsigned generation) const noexcept;
   void fail_connect(error_info e);
   void stop_connect_attempts() noexcept;  // destroy() mid-race closes every attempt
   void start_io();
-  task<void> connect_task(std::shared_ptr<socket> self, endpoint to, std::string address, int port);
   task<void> read_task(std::shared_ptr<socket> self);
   task<void> write_task(std::shared_ptr<socket> self);
   void deliver(std::string_view bytes);
@@ -283,8 +288,9 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
     std::string local_address;
     int local_port = 0;
     bool no_delay = false;
-    int bound_fd = -1;                           // a bound_socket adopted through socket_options::handle
-    std::shared_ptr<detail::connect_race> race;  // auto_select_family's attempts
+    int bound_fd = -1;                     // a bound_socket adopted through socket_options::handle
+    detail::connect_race* race = nullptr;  // auto_select_family's attempts, while they run
+    std::stop_source stop;                 // destroy(): every attempt of this connect() ends
     std::optional<std::vector<std::string>> attempted_addresses;
   };
   connect_state& connecting_state();  // allocates it on first use
