@@ -586,7 +586,7 @@ socket& socket::destroy() {
   }
   read_wakeup_.notify();
   write_wakeup_.notify();
-  pending_.clear();  // never sent; the callbacks fail at `close` (fail_writes)
+  writes_.drop_pending();  // never sent; the callbacks fail at `close` (fail_writes)
   // Node's _destroy drops the server's count at once, so a closing server
   // emits its `close` (next turn) before this socket's `close`.
   if (auto closed = std::exchange(on_closed_internal_, {})) closed();
@@ -649,7 +649,7 @@ void socket::emit_close(void* arg) noexcept {
     // Node: queued writes with none in flight fail before `error`; behind a
     // write in flight, after it; writes made while connecting, among the
     // `close` listeners (fail_connecting_writes).
-    const bool writing = self->in_flight_sent_ < self->in_flight_.size();  // a batch the kernel did not finish
+    const bool writing = self->writes_.batch_cut();  // a batch the kernel did not finish
     const bool by_close_listener = static_cast<bool>(self->connecting_writes_listener_);
     if (!by_close_listener && !writing) self->fail_writes();
     if (had_error) self->emit<"error">(*self->error_);

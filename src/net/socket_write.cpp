@@ -1,9 +1,4 @@
-// net::socket: the write queue, end(), and pipe().
-//
-// Writes append to `pending_` (reusing its capacity, so a steady stream of
-// writes allocates nothing); the writer coroutine swaps it with `in_flight_`
-// and hands all of it to the kernel in one call. Callbacks remember the
-// offset their data ends at and run once that much has gone out.
+// net::socket: writing (over write_queue.hpp), end(), and pipe().
 #include <coronet/codec/string_encoder.hpp>
 #include <coronet/error.hpp>
 #include <coronet/net/errors.hpp>
@@ -56,10 +51,8 @@ bool socket::write(std::string_view text, std::string_view encoding_name, write_
 }
 
 void socket::queue_write(std::string_view data, write_callback cb) {
-  const std::size_t start = pending_.size();
-  pending_.append(data);
+  writes_.push(data, std::move(cb));
   if (state_ == state::connecting && !connecting_writes_listener_) watch_connecting_writes();
-  if (cb) pending_callbacks_.push_back({start, pending_.size(), std::move(cb)});
   write_wakeup_.notify();
 }
 
@@ -97,19 +90,15 @@ socket& socket::end(std::string_view data, std::function<void()> on_finish) {
 
 task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
   while (!destroyed_) {
-    if (pending_.empty() && !(ending_ && !finished_ && (!layer_ || layer_->ready_to_finish()))) {
+    if (!writes_.has_pending() && !(ending_ && !finished_ && (!layer_ || layer_->ready_to_finish()))) {
       co_await write_wakeup_;
       continue;
     }
-    if (!pending_.empty()) {
-      in_flight_.swap(pending_);
-      pending_.clear();
-      in_flight_callbacks_.swap(pending_callbacks_);
-      pending_callbacks_.clear();
-      auto [ec, n] = co_await io_.write_all(std::as_bytes(std::span(in_flight_.data(), in_flight_.size())));
+    if (writes_.has_pending()) {
+      auto [ec, n] = co_await io_.write_all(writes_.take_batch());
       bytes_written_ += n;
       if (destroyed_) {
-        in_flight_sent_ = n;  // fail_writes() tells the writes that left from those that did not
+        writes_.set_sent(n);  // fail_writes() tells the writes that left from those that did not
         break;
       }
       if (ec) {
@@ -117,20 +106,13 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
         break;
       }
       touch();
-      in_flight_.clear();
-      auto done = std::move(in_flight_callbacks_);
-      in_flight_callbacks_.clear();
       // Node's afterWrite: `drain` first, then the callbacks of these writes.
-      if (need_drain_ && writable_length() < options_.high_water_mark) {
-        need_drain_ = false;
-        emit<"drain">();
-      }
-      for (auto& w : done) w.cb(nullptr);
-      // Keep the vector's capacity for the next batch when nobody swapped in.
-      if (in_flight_callbacks_.empty()) {
-        done.clear();
-        in_flight_callbacks_ = std::move(done);
-      }
+      writes_.batch_done([this] {
+        if (need_drain_ && writable_length() < options_.high_water_mark) {
+          need_drain_ = false;
+          emit<"drain">();
+        }
+      });
       continue;
     }
     // end(): everything is out; send our FIN.
@@ -154,18 +136,8 @@ task<void> socket::write_task(std::shared_ptr<socket> /*keeps us alive*/) {
 // get the destroy error, else ERR_STREAM_DESTROYED. The end(cb) callbacks
 // run last (Node calls them with the same error).
 void socket::fail_writes() {
-  const bool writing = in_flight_sent_ < in_flight_.size();
-  const auto fallback = writing ? error_info::system(errno_code(ECANCELED), "write") : stream_destroyed();
-  const error_info& queued = error_ ? *error_ : fallback;
-  for (auto& w : std::exchange(in_flight_callbacks_, {})) {
-    const bool whole = w.end <= in_flight_sent_;
-    const bool cut = w.start < in_flight_sent_ || w.start == 0;
-    w.cb(whole ? nullptr : cut ? &fallback : &queued);
-  }
-  in_flight_sent_ = 0;
-  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(&queued);
-  pending_.clear();
-  in_flight_.clear();
+  const auto fallback = writes_.batch_cut() ? error_info::system(errno_code(ECANCELED), "write") : stream_destroyed();
+  writes_.fail(fallback, error_ ? *error_ : fallback);
   for (auto& cb : std::exchange(end_callbacks_, {})) cb();
 }
 
@@ -176,14 +148,10 @@ void socket::fail_writes() {
 // succeeded; the write it cuts (or could not start) is Node's write in
 // libuv's hands, cancelled; fail_writes() tells them apart.
 void socket::flush_before_destroy() noexcept {
-  if (state_ != state::open || !in_flight_.empty() || pending_.empty() || !io_.is_open()) return;
-  const auto sent = io_.try_write(std::as_bytes(std::span(pending_)));
-  in_flight_.swap(pending_);
-  pending_.clear();
-  in_flight_callbacks_.swap(pending_callbacks_);
-  pending_callbacks_.clear();
-  in_flight_sent_ = sent.value;  // 0 on an error: nothing was taken
-  bytes_written_ += in_flight_sent_;
+  if (state_ != state::open || writes_.writing() || !writes_.has_pending() || !io_.is_open()) return;
+  const auto sent = io_.try_write(writes_.take_batch());
+  writes_.set_sent(sent.value);  // 0 on an error: nothing was taken
+  bytes_written_ += sent.value;
 }
 
 // Node's _writeGeneric while connecting: once('close', onClose), removed by
@@ -191,7 +159,7 @@ void socket::flush_before_destroy() noexcept {
 // writes queued behind it get the destroy error (a refused connect's, too),
 // else the same code.
 void socket::watch_connecting_writes() {
-  first_connecting_write_end_ = pending_.size();
+  first_connecting_write_end_ = writes_.pending_size();
   connecting_writes_listener_ = once<"close">([this](bool) { fail_connecting_writes(); });
 }
 
@@ -200,7 +168,7 @@ void socket::fail_connecting_writes() {
   const auto closed = error_info::node(make_error_code(errc::ERR_SOCKET_CLOSED_BEFORE_CONNECTION),
                                        "Socket closed before the connection was established");
   const error_info& queued = error_ ? *error_ : closed;
-  for (auto& w : std::exchange(pending_callbacks_, {})) w.cb(w.end <= first_connecting_write_end_ ? &closed : &queued);
+  writes_.fail_pending(first_connecting_write_end_, closed, queued);
   fail_writes();  // the end(cb) callbacks
 }
 

@@ -20,6 +20,7 @@
 #include <coronet/net/lookup.hpp>
 #include <coronet/net/socket_options.hpp>
 #include <coronet/net/stream_layer.hpp>
+#include <coronet/net/write_queue.hpp>
 #include <coronet/notifier.hpp>
 #include <coronet/stream_socket.hpp>
 #include <coronet/task.hpp>
@@ -49,8 +50,6 @@ using socket_events = event_emitter<
     event<"connectionAttempt", void(std::string_view, int, int)>,
     event<"connectionAttemptFailed", void(std::string_view, int, int, const error_info&)>,
     event<"connectionAttemptTimeout", void(std::string_view, int, int)>>;
-
-using write_callback = std::function<void(const error_info*)>;
 
 class server;
 
@@ -149,9 +148,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // Node's bytesWritten: what the kernel took plus what is queued, so it
   // counts a write() at once.
   std::uint64_t bytes_written() const noexcept { return bytes_written_ + writable_length(); }
-  std::size_t writable_length() const noexcept {
-    return pending_.size() + in_flight_.size() + (layer_ ? layer_->held() : 0);
-  }
+  std::size_t writable_length() const noexcept { return writes_.size() + (layer_ ? layer_->held() : 0); }
   std::size_t writable_high_water_mark() const noexcept { return options_.high_water_mark; }
   bool connecting() const noexcept { return state_ == state::connecting; }
   bool pending() const noexcept { return state_ != state::open; }
@@ -239,15 +236,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
 
-  std::string pending_{};    // queued, not yet handed to the kernel
-  std::string in_flight_{};  // being written now
-  struct write_request {     // a write with a callback: its bytes are [start, end) of the batch
-    std::size_t start, end;
-    write_callback cb;
-  };
-  std::vector<write_request> pending_callbacks_{};
-  std::vector<write_request> in_flight_callbacks_{};
-  std::size_t in_flight_sent_ = 0;  // how much of in_flight_ the kernel took before destroy() stopped it
+  write_queue writes_;
 
   notifier read_wakeup_;
   notifier write_wakeup_;
@@ -260,7 +249,7 @@ class socket : public socket_events, public std::enable_shared_from_this<socket>
   // the writes (ERR_SOCKET_CLOSED_BEFORE_CONNECTION) among the other close
   // listeners, in the order they were added; a connection removes it.
   listener_id connecting_writes_listener_{};
-  std::size_t first_connecting_write_end_ = 0;  // where that first write's bytes end in pending_
+  std::size_t first_connecting_write_end_ = 0;  // where that first write's bytes end in the queue
 
   std::optional<deadline> idle_timer_{};
   std::optional<double> timeout_ms_{};

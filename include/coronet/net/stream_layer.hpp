@@ -13,6 +13,7 @@
 #pragma once
 
 #include <coronet/net/error_info.hpp>
+#include <coronet/net/write_queue.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -21,7 +22,6 @@
 namespace coronet::net {
 
 class socket;
-using write_callback = std::function<void(const error_info*)>;
 
 class stream_layer {
  public:
