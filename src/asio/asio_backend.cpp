@@ -4,6 +4,11 @@
 #include "core/loop_impl.hpp"
 #include "core/posix_compat.hpp"
 
+#include <coronet/detail/ops/accept_op.hpp>
+#include <coronet/detail/ops/connect_op.hpp>
+#include <coronet/detail/ops/receive_op.hpp>
+#include <coronet/detail/ops/recv_op.hpp>
+#include <coronet/detail/ops/send_op.hpp>
 #include <coronet/error.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -95,7 +100,6 @@ class asio_backend final : public backend {
 
   bool start(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<asio_handle*>(base);
-    op->cqe_flags = 0;  // connect: set once the connection is in progress
     int res = op->kind == op_kind::accept && h->accept_exhausted ? -EAGAIN : attempt(h, op);
     if (res == -EAGAIN && h->assign_error) res = -h->assign_error;  // it can never become ready
     if (res != -EAGAIN) {
@@ -123,8 +127,6 @@ class asio_backend final : public backend {
     }
     finish_later(op, -ECANCELED);
   }
-
-  std::byte* receive_buffer_data(std::uint32_t id) noexcept override { return buffers_[id].get(); }
 
   void release_receive_buffer(std::uint32_t id) noexcept override {
     // A burst may have needed many buffers at once; past a few, give the
@@ -170,6 +172,7 @@ class asio_backend final : public backend {
   }
 
  private:
+  // Which readiness an op waits for, and the slot it waits in.
   static bool is_write_side(op_kind k) noexcept { return k == op_kind::connect || k == op_kind::send; }
 
   // One non-blocking try; -EAGAIN means "wait for readiness". A signal that
@@ -182,53 +185,73 @@ class asio_backend final : public backend {
     return res;
   }
 
+  // The dispatch: each kind's system call (its perform) is in its section below.
   int attempt_once(asio_handle* h, io_op* op) noexcept {
-    const int fd = h->fd;
     switch (op->kind) {
-      case op_kind::accept: {
-        int s = accept_nonblocking(fd);
-        h->accept_exhausted = s < 0 && (errno == EMFILE || errno == ENFILE);
-        if (s >= 0) return s;
-        const int err = last_error();
-        // Out of descriptors: empty the backlog, or readiness fires forever.
-        if (h->accept_exhausted) loop_.shed_waiting_connections(fd);
-        return err;
-      }
-      case op_kind::recv: {
-        ssize_t n = ::recv(fd, op->buf, op->len, 0);
-        return n >= 0 ? static_cast<int>(n) : last_error();
-      }
+      case op_kind::accept:
+        return perform(h, static_cast<accept_op&>(*op));
+      case op_kind::connect:
+        return perform(h->fd, static_cast<connect_op&>(*op));
+      case op_kind::recv:
+        return perform(h->fd, static_cast<recv_op&>(*op));
       case op_kind::receive:
-        return attempt_receive(fd, op);
-      case op_kind::send: {
-        ssize_t n = sendmsg_nosignal(fd, op->msg);
-        return n >= 0 ? static_cast<int>(n) : last_error();
-      }
-      case op_kind::connect: {
-        if (op->cqe_flags) {  // in progress: writable now, so it is decided
-          int err = 0;
-          socklen_t len = sizeof err;
-          if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
-          return err == 0 ? 0 : (err == EINPROGRESS ? -EAGAIN : -err);
-        }
-        if (::connect(fd, op->addr, op->addrlen) == 0) return 0;
-        if (errno == EINPROGRESS || errno == EINTR) {  // EINTR: it goes on in the background
-          op->cqe_flags = 1;
-          return -EAGAIN;
-        }
-        return -errno;  // includes EAGAIN: a full Unix socket backlog
-      }
-      case op_kind::timer:
-        return -EINVAL;
+        return perform(h->fd, static_cast<receive_op&>(*op));
+      case op_kind::send:
+        return perform(h->fd, static_cast<send_op&>(*op));
     }
     return -EINVAL;
   }
 
-  int attempt_receive(int fd, io_op* op) {
-    std::uint32_t id = take_buffer();
-    ssize_t n = ::recv(fd, buffers_[id].get(), buffer_size_, 0);
+  // ---- accept ----------------------------------------------------------------
+
+  int perform(asio_handle* h, accept_op&) noexcept {
+    int s = accept_nonblocking(h->fd);
+    h->accept_exhausted = s < 0 && (errno == EMFILE || errno == ENFILE);
+    if (s >= 0) return s;
+    const int err = last_error();
+    // Out of descriptors: empty the backlog, or readiness fires forever.
+    if (h->accept_exhausted) loop_.shed_waiting_connections(h->fd);
+    return err;
+  }
+
+  // ---- connect ---------------------------------------------------------------
+
+  static int perform(int fd, connect_op& op) noexcept {
+    if (op.in_progress) {  // writable now, so it is decided
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
+      return err == 0 ? 0 : (err == EINPROGRESS ? -EAGAIN : -err);
+    }
+    if (::connect(fd, op.addr, op.addrlen) == 0) return 0;
+    if (errno == EINPROGRESS || errno == EINTR) {  // EINTR: it goes on in the background
+      op.in_progress = true;
+      return -EAGAIN;
+    }
+    return -errno;  // includes EAGAIN: a full Unix socket backlog
+  }
+
+  // ---- recv ------------------------------------------------------------------
+
+  static int perform(int fd, recv_op& op) noexcept {
+    ssize_t n = ::recv(fd, op.buf, op.len, 0);
+    return n >= 0 ? static_cast<int>(n) : last_error();
+  }
+
+  // ---- receive ---------------------------------------------------------------
+
+  int perform(int fd, receive_op& op) noexcept {
+    std::uint32_t id;
+    try {
+      id = take_buffer();
+    } catch (...) {  // out of memory
+      return -ENOMEM;
+    }
+    std::byte* data = buffers_[id].get();
+    ssize_t n = ::recv(fd, data, buffer_size_, 0);
     if (n > 0) {
-      op->buffer_id = id;
+      op.buffer_id = id;
+      op.data = data;
       return static_cast<int>(n);
     }
     free_.push_back(id);
@@ -252,6 +275,15 @@ class asio_backend final : public backend {
     free_.pop_back();
     return id;
   }
+
+  // ---- send ------------------------------------------------------------------
+
+  static int perform(int fd, send_op& op) noexcept {
+    ssize_t n = sendmsg_nosignal(fd, op.msg);
+    return n >= 0 ? static_cast<int>(n) : last_error();
+  }
+
+  // ---- readiness -------------------------------------------------------------
 
   // Starts a readiness wait unless one is pending. False only when Asio
   // could not allocate the wait.

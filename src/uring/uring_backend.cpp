@@ -3,6 +3,11 @@
 #include "core/loop_impl.hpp"
 #include "uring_handle.hpp"
 
+#include <coronet/detail/ops/accept_op.hpp>
+#include <coronet/detail/ops/connect_op.hpp>
+#include <coronet/detail/ops/receive_op.hpp>
+#include <coronet/detail/ops/recv_op.hpp>
+#include <coronet/detail/ops/send_op.hpp>
 #include <coronet/error.hpp>
 
 #include <liburing.h>
@@ -28,7 +33,7 @@ constexpr int buffer_group = 0;
 // multishot request is cancelled (the kernel then keeps the backpressure).
 constexpr std::size_t max_queued_chunks = 8;
 constexpr std::size_t max_queued_accepts = 64;
-// io_op::cqe_flags of a pending connect, recv or send: cancel() was asked.
+// io_op::backend_flags of a pending connect, recv or send: cancel() was asked.
 constexpr std::uint32_t cancel_requested = 1;
 
 // Sets the ring up with the cheapest flags the kernel takes.
@@ -80,7 +85,7 @@ class uring_backend final : public backend {
       while (io_op* w = a->waiters.pop()) finish_later(w, -ECANCELED);
       while (!a->accepted.empty()) ::close(a->accepted.pop());
     }
-    if (io_op* w = std::exchange(h->recv_waiter, nullptr)) finish_later(w, -ECANCELED);
+    if (receive_op* w = std::exchange(h->recv_waiter, nullptr)) finish_later(w, -ECANCELED);
     while (!h->chunks.empty()) release_receive_buffer(h->chunks.pop().id);
     // Everything the kernel holds for this descriptor ends with ECANCELED;
     // their completions still arrive, so no memory goes before they do. The
@@ -95,48 +100,44 @@ class uring_backend final : public backend {
     h->fd = -1;
   }
 
+  // The dispatch: each kind's code is in its section below. accept and
+  // receive are served by a request the handle owns; the others are one
+  // kernel request per op, prepared by their section.
   bool start(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<uring_handle*>(base);
     switch (op->kind) {
       case op_kind::accept:
-        return start_accept(h, op);
+        return start_accept(h, static_cast<accept_op&>(*op));
       case op_kind::receive:
-        return start_receive(h, op);
+        return start_receive(h, static_cast<receive_op&>(*op));
       case op_kind::connect:
       case op_kind::recv:
       case op_kind::send:
         submit_request(h, op, false);
         return true;
-      case op_kind::timer:
-        op->res = -EINVAL;
-        return false;
     }
+    op->res = -EINVAL;
     return false;
   }
 
   void cancel(io_handle* base, io_op* op) noexcept override {
     auto* h = static_cast<uring_handle*>(base);
-    if (op->kind == op_kind::accept) {
-      if (h->accept && h->accept->waiters.remove(op)) finish_later(op, -ECANCELED);
-      return;
+    switch (op->kind) {
+      case op_kind::accept:
+        return cancel_accept(h, static_cast<accept_op&>(*op));
+      case op_kind::receive:
+        return cancel_receive(h, static_cast<receive_op&>(*op));
+      case op_kind::connect:
+      case op_kind::recv:
+      case op_kind::send:
+        op->backend_flags |= cancel_requested;  // a retry after EAGAIN must not outlive it
+        cancel_request(reinterpret_cast<std::uintptr_t>(op));
+        return;
     }
-    if (op->kind == op_kind::receive) {
-      if (h->recv_waiter == op) {
-        h->recv_waiter = nullptr;
-        finish_later(op, -ECANCELED);
-      }
-      return;
-    }
-    op->cqe_flags |= cancel_requested;  // a retry after EAGAIN must not outlive it
-    cancel_request(reinterpret_cast<std::uintptr_t>(op));
-  }
-
-  std::byte* receive_buffer_data(std::uint32_t id) noexcept override {
-    return buffers_ + static_cast<std::size_t>(id) * buffer_size_;
   }
 
   void release_receive_buffer(std::uint32_t id) noexcept override {
-    io_uring_buf_ring_add(buf_ring_, receive_buffer_data(id), buffer_size_, static_cast<unsigned short>(id),
+    io_uring_buf_ring_add(buf_ring_, buffer_data(id), buffer_size_, static_cast<unsigned short>(id),
                           io_uring_buf_ring_mask(buffer_count_), 0);
     io_uring_buf_ring_advance(buf_ring_, 1);
     ++free_buffers_;
@@ -195,7 +196,7 @@ class uring_backend final : public backend {
     registered_ = true;
     buffers_ = new std::byte[static_cast<std::size_t>(count) * size];
     for (unsigned i = 0; i < count; ++i)
-      io_uring_buf_ring_add(buf_ring_, receive_buffer_data(i), size, static_cast<unsigned short>(i),
+      io_uring_buf_ring_add(buf_ring_, buffer_data(i), size, static_cast<unsigned short>(i),
                             io_uring_buf_ring_mask(count), static_cast<int>(i));
     io_uring_buf_ring_advance(buf_ring_, static_cast<int>(count));
     free_buffers_ = count;
@@ -204,22 +205,19 @@ class uring_backend final : public backend {
   void setup_wakeup() {
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw std::system_error(errno_code(errno), "eventfd");
-    wake_op_.owner = this;
-    wake_op_.on_complete = &woken;
     arm_wakeup();
   }
 
   void arm_wakeup() noexcept {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_read(sqe, wake_fd_, &wake_count_, sizeof wake_count_, 0);
-    io_uring_sqe_set_data(sqe, &wake_op_);
+    io_uring_sqe_set_data64(sqe, wake_user_data());
     ++in_flight_;
   }
 
-  static void woken(io_op* op) noexcept {
-    auto* self = static_cast<uring_backend*>(op->owner);
-    if (!self->tearing_down_) self->arm_wakeup();
-  }
+  // The wakeup read is named by its counter's address: 8-aligned, so never
+  // a tagged handle request, and never an op's address.
+  std::uint64_t wake_user_data() const noexcept { return reinterpret_cast<std::uintptr_t>(&wake_count_); }
 
   void teardown() noexcept {
     tearing_down_ = true;
@@ -257,25 +255,29 @@ class uring_backend final : public backend {
     return sqe;
   }
 
-  // One kernel request for a connect, recv or send. `poll_first`: wait for
-  // readiness before the first try (a retry after EAGAIN).
+  // One kernel request for an op that has one of its own (connect, recv,
+  // send), prepared by the op's section. `poll_first`: wait for readiness
+  // before the first try (a retry after EAGAIN).
   void submit_request(uring_handle* h, io_op* op, bool poll_first) noexcept {
     io_uring_sqe* sqe = get_sqe();
     switch (op->kind) {
       case op_kind::connect:
-        io_uring_prep_connect(sqe, h->fd, op->addr, op->addrlen);
+        prepare(sqe, h->fd, static_cast<const connect_op&>(*op));
         break;
       case op_kind::recv:
-        io_uring_prep_recv(sqe, h->fd, op->buf, op->len, 0);
+        prepare(sqe, h->fd, static_cast<const recv_op&>(*op));
         break;
-      default:
-        io_uring_prep_sendmsg(sqe, h->fd, op->msg, MSG_NOSIGNAL);
+      case op_kind::send:
+        prepare(sqe, h->fd, static_cast<const send_op&>(*op));
         break;
+      case op_kind::accept:
+      case op_kind::receive:
+        break;  // served by the handle's own request (see start())
     }
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data(sqe, op);
     op->handle = h;
-    op->cqe_flags = 0;
+    op->backend_flags = 0;
     ++in_flight_;
   }
 
@@ -291,9 +293,9 @@ class uring_backend final : public backend {
     if (res != -EAGAIN && res != -EINTR) return false;
     if (!op->handle || (op->kind != op_kind::recv && op->kind != op_kind::send)) return false;
     auto* h = static_cast<uring_handle*>(op->handle);
-    if (h->closed || (op->cqe_flags & cancel_requested)) {
+    if (h->closed || (op->backend_flags & cancel_requested)) {
       op->res = -ECANCELED;
-      op->cqe_flags = 0;
+      op->backend_flags = 0;
       op->on_complete(op);
       return true;
     }
@@ -332,6 +334,10 @@ class uring_backend final : public backend {
         auto [data, res, flags] = batch[i];
         if (!data) continue;  // a cancel request's own completion
         if (!(flags & IORING_CQE_F_MORE)) --in_flight_;
+        if (data == wake_user_data()) {
+          if (dispatch && !tearing_down_) arm_wakeup();
+          continue;
+        }
         if (auto tag = data & handle_request_mask) {
           auto* h = reinterpret_cast<uring_handle*>(data & ~handle_request_mask);
           handle_completed(h, static_cast<handle_request>(tag), res, flags, dispatch);
@@ -344,7 +350,6 @@ class uring_backend final : public backend {
         }
         if (continued(op, res)) continue;
         op->res = res;
-        op->cqe_flags = flags;
         op->on_complete(op);
       }
     }
@@ -374,26 +379,31 @@ class uring_backend final : public backend {
 
   // ---- accept ----------------------------------------------------------------
 
-  bool start_accept(uring_handle* h, io_op* op) noexcept {
+  bool start_accept(uring_handle* h, accept_op& op) noexcept {
     if (!h->accept) {
       h->accept.reset(new (std::nothrow) accept_state);
       if (!h->accept) {
-        op->res = -ENOMEM;
+        op.res = -ENOMEM;
         return false;
       }
     }
     accept_state& a = *h->accept;
     if (!a.accepted.empty()) {
-      op->res = a.accepted.pop();
+      op.res = a.accepted.pop();
       return false;
     }
     if (a.error) {
-      op->res = -std::exchange(a.error, 0);
+      op.res = -std::exchange(a.error, 0);
       return false;
     }
-    a.waiters.push(op);
+    a.waiters.push(&op);
     if (!a.armed) arm_accept(h);
     return true;
+  }
+
+  // The multishot request stays; it serves the next accept or ends at close.
+  void cancel_accept(uring_handle* h, accept_op& op) noexcept {
+    if (h->accept && h->accept->waiters.remove(&op)) finish_later(&op, -ECANCELED);
   }
 
   void arm_accept(uring_handle* h) noexcept {
@@ -466,20 +476,32 @@ class uring_backend final : public backend {
 
   // ---- receive ---------------------------------------------------------------
 
-  bool start_receive(uring_handle* h, io_op* op) noexcept {
+  bool start_receive(uring_handle* h, receive_op& op) noexcept {
     if (!h->chunks.empty()) {
-      auto c = h->chunks.pop();
-      op->res = c.res;
-      op->buffer_id = c.id;
+      hand_over(op, h->chunks.pop());
       return false;
     }
     if (h->recv_final <= 0) {  // end of stream and errors repeat for later reads
-      op->res = h->recv_final;
+      op.res = h->recv_final;
       return false;
     }
-    h->recv_waiter = op;
+    h->recv_waiter = &op;
     if (!h->recv_armed && !h->recv_starved) arm_receive(h);
     return true;
+  }
+
+  // The multishot request stays; it serves the next receive or ends at close.
+  void cancel_receive(uring_handle* h, receive_op& op) noexcept {
+    if (h->recv_waiter != &op) return;
+    h->recv_waiter = nullptr;
+    finish_later(&op, -ECANCELED);
+  }
+
+  // The op's results: the byte count, which buffer and where it lives.
+  void hand_over(receive_op& op, uring_handle::chunk c) noexcept {
+    op.res = c.res;
+    op.buffer_id = c.id;
+    op.data = buffer_data(c.id);
   }
 
   void arm_receive(uring_handle* h) noexcept {
@@ -520,9 +542,8 @@ class uring_backend final : public backend {
       // Our own cancel (queue full, or close): nothing to report.
     } else if (res > 0) {
       uring_handle::chunk c{res, flags >> IORING_CQE_BUFFER_SHIFT};
-      if (io_op* w = std::exchange(h->recv_waiter, nullptr)) {
-        w->res = c.res;
-        w->buffer_id = c.id;
+      if (receive_op* w = std::exchange(h->recv_waiter, nullptr)) {
+        hand_over(*w, c);
         w->on_complete(w);
       } else {
         h->chunks.push(c);
@@ -535,7 +556,7 @@ class uring_backend final : public backend {
       // End of stream or an error: final for this connection.
       h->recv_final = res;
       if (h->chunks.empty()) {
-        if (io_op* w = std::exchange(h->recv_waiter, nullptr)) {
+        if (receive_op* w = std::exchange(h->recv_waiter, nullptr)) {
           w->res = res;
           w->on_complete(w);
         }
@@ -545,6 +566,24 @@ class uring_backend final : public backend {
       if (!h->closed && h->recv_waiter && !h->recv_armed && !h->recv_starved && h->recv_final > 0) arm_receive(h);
       loop_.release(h);
     }
+  }
+
+  // ---- connect, recv, send: one request each (see submit_request) -----------
+
+  static void prepare(io_uring_sqe* sqe, int fd, const connect_op& op) noexcept {
+    io_uring_prep_connect(sqe, fd, op.addr, op.addrlen);
+  }
+
+  static void prepare(io_uring_sqe* sqe, int fd, const recv_op& op) noexcept {
+    io_uring_prep_recv(sqe, fd, op.buf, op.len, 0);
+  }
+
+  static void prepare(io_uring_sqe* sqe, int fd, const send_op& op) noexcept {
+    io_uring_prep_sendmsg(sqe, fd, op.msg, MSG_NOSIGNAL);
+  }
+
+  std::byte* buffer_data(std::uint32_t id) const noexcept {
+    return buffers_ + static_cast<std::size_t>(id) * buffer_size_;
   }
 
   loop_impl& loop_;
@@ -563,7 +602,6 @@ class uring_backend final : public backend {
 
   int wake_fd_ = -1;
   std::uint64_t wake_count_ = 0;
-  io_op wake_op_;
 };
 
 }  // namespace

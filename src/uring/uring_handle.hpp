@@ -14,6 +14,8 @@
 #include "../backend.hpp"
 #include "core/op_fifo.hpp"
 
+#include <coronet/detail/ops/receive_op.hpp>
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -88,7 +90,7 @@ struct uring_handle final : io_handle {
   bool recv_cancelling = false;
   bool recv_starved = false;  // waiting for a buffer to come back (ENOBUFS)
   int recv_final = 1;         // <= 0 once the stream ended (0) or failed (-errno)
-  io_op* recv_waiter = nullptr;
+  receive_op* recv_waiter = nullptr;
   small_queue<chunk, std::uint16_t> chunks;  // received, not yet taken
 };
 
