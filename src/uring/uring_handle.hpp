@@ -97,6 +97,7 @@ struct uring_handle final : io_handle {
 // What a kernel request's user_data names. A request an awaitable started
 // carries its io_op's address, whose low bits are zero; a request the handle
 // owns carries the handle's address with one of these tags in the low bits.
+// (The backend's own wakeup read carries the address of its counter.)
 enum class handle_request : std::uint64_t { accept = 1, accept_poll = 2, receive = 3 };
 constexpr std::uint64_t handle_request_mask = 3;
 static_assert(alignof(uring_handle) > handle_request_mask && alignof(io_op) > handle_request_mask);

@@ -4,9 +4,9 @@
 // never touch it.
 //
 // Adding an operation (splice, sendfile, send_zc) means one op type in
-// detail/ops/, one section in each backend (src/uring/uring_backend.cpp,
-// src/asio/asio_backend.cpp; their dispatch switches name every kind) and
-// one awaitable.
+// detail/ops/, one file in each backend's ops/ (src/uring/ops/,
+// src/asio/ops/; a case in each backend's dispatch switch, which names every
+// kind) and one awaitable.
 #pragma once
 
 #include <coronet/detail/cancellable.hpp>
