@@ -4,7 +4,6 @@
 
 #include <coronet/error.hpp>
 
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
