@@ -61,14 +61,14 @@ class backend {
 
   // Starts `op` on `h`. Returns true when it is pending (op->on_complete will
   // run later on the loop thread), false when it completed inline (op->res
-  // is set; on_complete is not called).
+  // and the op type's results are set; on_complete is not called). op->kind
+  // says which op type (detail/ops/) it is.
   virtual bool start(io_handle* h, io_op* op) noexcept = 0;
   // Asks a pending op to complete early with -ECANCELED. It may still
   // complete with its real result if that raced ahead.
   virtual void cancel(io_handle* h, io_op* op) noexcept = 0;
 
-  // receive(): where buffer `id` lives, and giving it back.
-  virtual std::byte* receive_buffer_data(std::uint32_t id) noexcept = 0;
+  // receive(): gives back the buffer a receive_op was handed.
   virtual void release_receive_buffer(std::uint32_t id) noexcept = 0;
 
   // Submits what is queued and handles completions, waiting at most

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <coronet/detail/io_awaitable.hpp>
+#include <coronet/detail/ops/accept_op.hpp>
 #include <coronet/endpoint.hpp>
 #include <coronet/result.hpp>
 #include <coronet/stream_socket.hpp>
@@ -67,7 +68,7 @@ class listener {
   detail::io_handle* handle_ = nullptr;
 };
 
-class listener::accept_awaitable : public detail::io_awaitable {
+class listener::accept_awaitable : public detail::io_awaitable<detail::accept_op> {
  public:
   accept_awaitable(detail::io_handle* h, std::stop_token stop) noexcept;
   result<stream_socket> await_resume() noexcept;

@@ -13,6 +13,10 @@
 #pragma once
 
 #include <coronet/detail/io_awaitable.hpp>
+#include <coronet/detail/ops/connect_op.hpp>
+#include <coronet/detail/ops/receive_op.hpp>
+#include <coronet/detail/ops/recv_op.hpp>
+#include <coronet/detail/ops/send_op.hpp>
 #include <coronet/endpoint.hpp>
 #include <coronet/receive_buffer.hpp>
 #include <coronet/result.hpp>
@@ -107,7 +111,7 @@ class stream_socket {
   detail::io_handle* handle_ = nullptr;
 };
 
-class stream_socket::connect_awaitable : public detail::io_awaitable {
+class stream_socket::connect_awaitable : public detail::io_awaitable<detail::connect_op> {
  public:
   connect_awaitable(detail::io_handle* h, const endpoint& to, std::stop_token stop) noexcept;
   std::error_code await_resume() const noexcept { return error(); }
@@ -116,19 +120,19 @@ class stream_socket::connect_awaitable : public detail::io_awaitable {
   endpoint to_;
 };
 
-class stream_socket::read_awaitable : public detail::io_awaitable {
+class stream_socket::read_awaitable : public detail::io_awaitable<detail::recv_op> {
  public:
   read_awaitable(detail::io_handle* h, std::span<std::byte> into, std::stop_token stop) noexcept;
   result<std::size_t> await_resume() const noexcept;
 };
 
-class stream_socket::receive_awaitable : public detail::io_awaitable {
+class stream_socket::receive_awaitable : public detail::io_awaitable<detail::receive_op> {
  public:
   receive_awaitable(detail::io_handle* h, std::stop_token stop) noexcept;
   result<receive_buffer> await_resume() noexcept;
 };
 
-class stream_socket::write_awaitable : public detail::io_awaitable {
+class stream_socket::write_awaitable : public detail::io_awaitable<detail::send_op> {
  public:
   write_awaitable(detail::io_handle* h, std::span<const const_buffer> buffers, std::stop_token stop) noexcept;
   write_awaitable(detail::io_handle* h, const_buffer bytes, std::stop_token stop) noexcept;
@@ -139,7 +143,7 @@ class stream_socket::write_awaitable : public detail::io_awaitable {
   // awaits a write, idle or not, so it is kept small: 8 buffers cover the
   // usual header + body + trailer gathers; more take one call per 8.
   static constexpr std::size_t max_iov = 8;
-  static bool advance(detail::io_awaitable* self) noexcept;
+  static bool advance(detail::io_awaitable_base* self) noexcept;
   void fill_iov() noexcept;
 
   const_buffer single_;

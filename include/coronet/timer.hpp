@@ -1,7 +1,7 @@
 // Timers: co_await sleep_for(d), and deadline, a resettable idle timer.
 #pragma once
 
-#include <coronet/detail/io_op.hpp>
+#include <coronet/detail/cancellable.hpp>
 #include <coronet/detail/stop_link.hpp>
 #include <coronet/detail/timer_node.hpp>
 
@@ -30,15 +30,25 @@ class sleep_awaitable {
   std::error_code await_resume() noexcept;
 
  private:
+  // What the ready queue and the stop link hold of a sleep: it sits in the
+  // queue only when it ends other than by firing (cancelled, or the loop is
+  // being destroyed).
+  struct record : detail::cancellable {
+    int res = 0;  // 0, or -ECANCELED
+    sleep_awaitable* self = nullptr;
+  };
+
   static void fired(detail::timer_node*) noexcept;
   static void drained(detail::timer_node*) noexcept;
-  static void completed(detail::io_op*) noexcept;
-  static void cancel(detail::io_op*) noexcept;
+  static void delivered(completion*) noexcept;
+  static void delivered_after_cancel(completion*) noexcept;
+  static void cancel(detail::cancellable*) noexcept;
+  void complete() noexcept;
 
   loop& loop_;
   std::chrono::nanoseconds duration_;
   detail::timer_node node_;
-  detail::io_op op_;
+  record op_;
   detail::stop_link stop_;
   std::stop_token stop_token_;
   std::coroutine_handle<> waiter_;

@@ -121,7 +121,7 @@ void listener::unref() noexcept {
 listener::accept_awaitable listener::accept(std::stop_token stop) { return {handle_, std::move(stop)}; }
 
 listener::accept_awaitable::accept_awaitable(detail::io_handle* h, std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::accept, std::move(stop)) {}
+    : io_awaitable(h, std::move(stop)) {}
 
 result<stream_socket> listener::accept_awaitable::await_resume() noexcept {
   if (op_.res < 0) return {error(), {}};

@@ -334,7 +334,7 @@ void loop_impl::post(std::function<void()> fn) {
   backend_->wake();
 }
 
-void loop_impl::post_cancel(io_op* op) noexcept {
+void loop_impl::post_cancel(cancellable* op) noexcept {
   {
     std::lock_guard lock(inbox_mutex_);
     op->cancel_posted = true;
@@ -344,7 +344,7 @@ void loop_impl::post_cancel(io_op* op) noexcept {
   backend_->wake();
 }
 
-void loop_impl::withdraw_cancel(io_op* op) noexcept {
+void loop_impl::withdraw_cancel(cancellable* op) noexcept {
   std::lock_guard lock(inbox_mutex_);
   std::erase(cancels_, op);
   op->cancel_posted = false;
@@ -353,17 +353,17 @@ void loop_impl::withdraw_cancel(io_op* op) noexcept {
 void loop_impl::run_inbox() {
   if (!inbox_nonempty_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> work;
-  std::vector<io_op*> cancels;
+  std::vector<cancellable*> cancels;
   {
     std::lock_guard lock(inbox_mutex_);
     work.swap(inbox_);
     cancels.swap(cancels_);
-    for (io_op* op : cancels) op->cancel_posted = false;
+    for (cancellable* op : cancels) op->cancel_posted = false;
     inbox_nonempty_.store(false, std::memory_order_release);
   }
   // Every op in `cancels` is still pending: a completing op withdraws its
   // request (under the mutex) before its memory can go.
-  for (io_op* op : cancels) op->on_cancel(op);
+  for (cancellable* op : cancels) op->on_cancel(op);
   for (auto& fn : work) {
     try {
       fn();

@@ -67,8 +67,8 @@ class loop_impl {
   bool take_inline_budget() noexcept { return inline_budget_ > 0 ? (--inline_budget_, true) : false; }
 
   // Cross-thread cancellation, see stop_link.
-  void post_cancel(io_op* op) noexcept;
-  void withdraw_cancel(io_op* op) noexcept;
+  void post_cancel(cancellable* op) noexcept;
+  void withdraw_cancel(cancellable* op) noexcept;
 
   // Timers.
   void timer_add(timer_node* t) noexcept;
@@ -129,7 +129,7 @@ class loop_impl {
 
   std::mutex inbox_mutex_;
   std::vector<std::function<void()>> inbox_;
-  std::vector<io_op*> cancels_;
+  std::vector<cancellable*> cancels_;
   std::atomic<bool> inbox_nonempty_{false};
   std::atomic<bool> stop_{false};
 

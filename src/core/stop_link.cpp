@@ -12,7 +12,7 @@ void stop_link::request::operator()() const noexcept {
   }
 }
 
-void stop_link::attach(loop_impl& l, io_op& op, const std::stop_token& token) {
+void stop_link::attach(loop_impl& l, cancellable& op, const std::stop_token& token) {
   if (!token.stop_possible()) return;
   loop_ = &l;
   op_ = &op;

@@ -107,7 +107,7 @@ stream_socket::connect_awaitable stream_socket::connect(const endpoint& to, std:
 
 stream_socket::connect_awaitable::connect_awaitable(detail::io_handle* h, const endpoint& to,
                                                     std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::connect, std::move(stop)), to_(to) {
+    : io_awaitable(h, std::move(stop)), to_(to) {
   op_.addr = to_.data();
   op_.addrlen = to_.size();
 }
@@ -118,7 +118,7 @@ stream_socket::read_awaitable stream_socket::read_some(std::span<std::byte> into
 
 stream_socket::read_awaitable::read_awaitable(detail::io_handle* h, std::span<std::byte> into,
                                               std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::recv, std::move(stop)) {
+    : io_awaitable(h, std::move(stop)) {
   op_.buf = into.data();
   op_.len = into.size();
 }
@@ -131,15 +131,13 @@ result<std::size_t> stream_socket::read_awaitable::await_resume() const noexcept
 stream_socket::receive_awaitable stream_socket::receive(std::stop_token stop) { return {handle_, std::move(stop)}; }
 
 stream_socket::receive_awaitable::receive_awaitable(detail::io_handle* h, std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::receive, std::move(stop)) {}
+    : io_awaitable(h, std::move(stop)) {}
 
 result<receive_buffer> stream_socket::receive_awaitable::await_resume() noexcept {
   if (op_.res < 0) return {error(), {}};
   if (op_.res == 0) return {};  // end of stream: no buffer is held
-  auto& l = *owner_loop();
-  return {
-      {},
-      receive_buffer(l, op_.buffer_id, l.io().receive_buffer_data(op_.buffer_id), static_cast<std::size_t>(op_.res))};
+  // The backend handed the buffer's address with the result.
+  return {{}, receive_buffer(*owner_loop(), op_.buffer_id, op_.data, static_cast<std::size_t>(op_.res))};
 }
 
 stream_socket::write_awaitable stream_socket::write_all(const_buffer bytes, std::stop_token stop) {
@@ -151,14 +149,14 @@ stream_socket::write_awaitable stream_socket::write_all(std::span<const const_bu
 }
 
 stream_socket::write_awaitable::write_awaitable(detail::io_handle* h, const_buffer bytes, std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::send, std::move(stop), &advance), single_(bytes) {
+    : io_awaitable(h, std::move(stop), &advance), single_(bytes) {
   buffers_ = std::span<const const_buffer>(&single_, 1);
   fill_iov();
 }
 
 stream_socket::write_awaitable::write_awaitable(detail::io_handle* h, std::span<const const_buffer> buffers,
                                                 std::stop_token stop) noexcept
-    : io_awaitable(h, detail::op_kind::send, std::move(stop), &advance), buffers_(buffers) {
+    : io_awaitable(h, std::move(stop), &advance), buffers_(buffers) {
   fill_iov();
 }
 
@@ -177,7 +175,7 @@ void stream_socket::write_awaitable::fill_iov() noexcept {
   op_.msg = &msg_;
 }
 
-bool stream_socket::write_awaitable::advance(detail::io_awaitable* base) noexcept {
+bool stream_socket::write_awaitable::advance(detail::io_awaitable_base* base) noexcept {
   auto* self = static_cast<write_awaitable*>(base);
   auto n = static_cast<std::size_t>(self->op_.res);
   self->written_ += n;

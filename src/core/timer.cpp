@@ -14,9 +14,8 @@ sleep_awaitable::sleep_awaitable(loop& l, std::chrono::nanoseconds d, std::stop_
   node_.fire = &fired;
   node_.on_drain = &drained;
   node_.owner = this;
-  op_.owner = this;
-  op_.kind = detail::op_kind::timer;
-  op_.on_complete = &completed;
+  op_.self = this;
+  op_.run = &delivered;
   op_.on_cancel = &cancel;
   // The token is only needed at suspension; keep it in the link's attach call.
   stop_token_ = std::move(stop);
@@ -47,7 +46,7 @@ std::error_code sleep_awaitable::await_resume() noexcept {
 void sleep_awaitable::fired(detail::timer_node* node) noexcept {
   auto* self = static_cast<sleep_awaitable*>(node->owner);
   self->op_.res = 0;
-  completed(&self->op_);
+  self->complete();
 }
 
 void sleep_awaitable::drained(detail::timer_node* node) noexcept {
@@ -57,26 +56,29 @@ void sleep_awaitable::drained(detail::timer_node* node) noexcept {
   detail::impl_of(self->loop_).defer(&self->op_);
 }
 
-void sleep_awaitable::completed(detail::io_op* op) noexcept {
-  auto* self = static_cast<sleep_awaitable*>(op->owner);
-  self->stop_.detach();
-  self->waiter_.resume();
+void sleep_awaitable::delivered(completion* c) noexcept { static_cast<record*>(c)->self->complete(); }
+
+void sleep_awaitable::delivered_after_cancel(completion* c) noexcept {
+  auto* self = static_cast<record*>(c)->self;
+  detail::impl_of(self->loop_).drop_ref();
+  self->complete();
 }
 
-void sleep_awaitable::cancel(detail::io_op* op) noexcept {
-  auto* self = static_cast<sleep_awaitable*>(op->owner);
+void sleep_awaitable::complete() noexcept {
+  stop_.detach();
+  waiter_.resume();
+}
+
+void sleep_awaitable::cancel(detail::cancellable* c) noexcept {
+  auto* self = static_cast<record*>(c)->self;
   if (self->node_.heap_index == detail::timer_node::not_queued) return;  // already fired
   auto& impl = detail::impl_of(self->loop_);
   impl.timer_remove(&self->node_);
   // Keep run() going until the cancelled sleeper has resumed.
   impl.add_ref();
-  self->op_.on_complete = [](detail::io_op* o) noexcept {
-    auto* s = static_cast<sleep_awaitable*>(o->owner);
-    detail::impl_of(s->loop_).drop_ref();
-    completed(o);
-  };
+  self->op_.run = &delivered_after_cancel;
   self->op_.res = -ECANCELED;
-  impl.defer(op);
+  impl.defer(&self->op_);
 }
 
 // ---- deadline ------------------------------------------------------------

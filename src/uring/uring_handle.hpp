@@ -14,6 +14,8 @@
 #include "../backend.hpp"
 #include "core/op_fifo.hpp"
 
+#include <coronet/detail/ops/receive_op.hpp>
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -88,13 +90,14 @@ struct uring_handle final : io_handle {
   bool recv_cancelling = false;
   bool recv_starved = false;  // waiting for a buffer to come back (ENOBUFS)
   int recv_final = 1;         // <= 0 once the stream ended (0) or failed (-errno)
-  io_op* recv_waiter = nullptr;
+  receive_op* recv_waiter = nullptr;
   small_queue<chunk, std::uint16_t> chunks;  // received, not yet taken
 };
 
 // What a kernel request's user_data names. A request an awaitable started
 // carries its io_op's address, whose low bits are zero; a request the handle
 // owns carries the handle's address with one of these tags in the low bits.
+// (The backend's own wakeup read carries the address of its counter.)
 enum class handle_request : std::uint64_t { accept = 1, accept_poll = 2, receive = 3 };
 constexpr std::uint64_t handle_request_mask = 3;
 static_assert(alignof(uring_handle) > handle_request_mask && alignof(io_op) > handle_request_mask);

@@ -1,55 +1,47 @@
-// The record of one pending operation, shared by the awaitables and the
-// backends. Public only because awaitables live in coroutine frames; users
+// io_op: what every pending I/O operation shares, the base of the op types
+// in detail/ops/ (one per operation, each holding its own request and
+// results). Public only because awaitables live in coroutine frames; users
 // never touch it.
+//
+// Adding an operation (splice, sendfile, send_zc) means one op type in
+// detail/ops/, one file in each backend's ops/ (src/uring/ops/,
+// src/asio/ops/; a case in each backend's dispatch switch, which names every
+// kind) and one awaitable.
 #pragma once
 
-#include <coronet/completion.hpp>
+#include <coronet/detail/cancellable.hpp>
 
-#include <sys/socket.h>
-
-#include <cstddef>
 #include <cstdint>
 
 namespace coronet::detail {
 
-class loop_impl;
 struct io_handle;
 
+// Which op type an io_op is: the backends' dispatch reads it, once per start.
 enum class op_kind : std::uint8_t {
-  accept,   // res: the accepted descriptor
-  connect,  // res: 0
-  recv,     // into the caller's buffer; res: bytes (0 = end of stream)
-  receive,  // into a loop-owned buffer; res: bytes, buffer_id says which
-  send,     // sendmsg(msg); res: bytes written (may be partial)
-  timer,    // no backend involvement; res: 0
+  accept,   // accept_op
+  connect,  // connect_op
+  recv,     // recv_op
+  receive,  // receive_op
+  send,     // send_op
 };
 
 // An io_op is a completion: the loop queues it to deliver its result.
-struct io_op : completion {
+struct io_op : cancellable {
   using complete_fn = void (*)(io_op*) noexcept;
-  using cancel_fn = void (*)(io_op*) noexcept;
 
-  // Called on the loop thread when `res` (and `buffer_id`) hold the outcome.
-  // For multishot kernel requests a backend may call it more than once.
+  const op_kind kind;
+  std::uint8_t backend_flags = 0;  // backend scratch (io_uring: a cancel was asked)
+  int res = 0;                     // >= 0: result (see the op type); < 0: -errno
+  // Called on the loop thread when `res` (and the op type's results) hold
+  // the outcome.
   complete_fn on_complete = nullptr;
-  // Asks for early completion with -ECANCELED; called on the loop thread.
-  cancel_fn on_cancel = nullptr;
-
-  int res = 0;                  // >= 0: result; < 0: -errno
-  std::uint32_t cqe_flags = 0;  // backend scratch (io_uring CQE flags)
   io_handle* handle = nullptr;  // backend scratch: the handle a started op runs on
-  std::uint32_t buffer_id = 0;  // receive(): which loop buffer holds the bytes
-  op_kind kind = op_kind::recv;
-  bool cancel_posted = false;  // a cross-thread stop request names this op
+  void* owner = nullptr;        // the awaitable that embeds this op
 
-  // The request.
-  void* buf = nullptr;
-  std::size_t len = 0;
-  msghdr* msg = nullptr;
-  const sockaddr* addr = nullptr;
-  socklen_t addrlen = 0;
-
-  void* owner = nullptr;  // the awaitable that embeds this op
+ protected:
+  explicit io_op(op_kind k) noexcept : kind(k) {}
+  ~io_op() = default;
 };
 
 }  // namespace coronet::detail
