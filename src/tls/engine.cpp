@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace coronet::tls::detail {
 
@@ -203,7 +204,11 @@ int engine::on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, 
 
 // ---- lifecycle ----------------------------------------------------------------
 
-engine::engine(tls::socket& owner, const role& r) : sock_(owner), role_(r) {
+engine::engine(tls::socket& owner, const role& r)
+    : sock_(owner),
+      role_(r),
+      take_pause_later_(
+          owner.get_loop(), [](void* e) noexcept { static_cast<engine*>(e)->take_user_pause(); }, this) {
   ssl_ = SSL_new(static_cast<SSL_CTX*>(role_.context->native_handle()));
   if (!ssl_) throw_ossl("SSL_new");
   SSL_set_app_data(ssl_, this);
@@ -240,6 +245,9 @@ engine::engine(tls::socket& owner, const role& r) : sock_(owner), role_(r) {
 engine::~engine() { SSL_free(ssl_); }
 
 void engine::on_open() {
+  // A client paused right after connect, or a server's pause_on_connect.
+  take_user_pause();
+  take_pause_later_.schedule();
   if (role_.is_server) {
     if (role_.handshake_timeout.count() > 0) {
       handshake_timer_.emplace(sock_.get_loop(), [this] {
@@ -352,6 +360,16 @@ void engine::handshake() {
   handshake_failed(ssl_error("handshake failure"));
 }
 
+bool engine::hold_pause() noexcept {
+  if (secure_ || failed_ || sock_.destroyed()) return false;
+  pause_held_ = true;
+  return true;
+}
+
+void engine::take_user_pause() noexcept {
+  if (!secure_ && !failed_ && !sock_.destroyed() && take_pause()) pause_held_ = true;
+}
+
 void engine::handshake_failed(net::error_info e) {
   failed_ = true;
   input_ = {};
@@ -377,6 +395,8 @@ void engine::handshake_failed(net::error_info e) {
 void engine::on_secure() {
   secure_ = true;
   if (handshake_timer_) handshake_timer_->cancel();
+  take_pause_later_.cancel();
+  if (std::exchange(pause_held_, false)) static_cast<net::socket&>(sock_).pause();  // plaintext waits
   const unsigned char* alpn = nullptr;
   unsigned alpn_len = 0;
   SSL_get0_alpn_selected(ssl_, &alpn, &alpn_len);
