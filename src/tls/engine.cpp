@@ -116,7 +116,8 @@ std::string servername_of(SSL* ssl) {
 
 int engine::on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
   engine* e = from(ssl);
-  if (!e || !e->role_.is_server || !e->role_.sni_callback) return SSL_CLIENT_HELLO_SUCCESS;
+  if (!e || !e->role_.is_server) return SSL_CLIENT_HELLO_SUCCESS;
+  if (!e->role_.sni_callback) return e->pick_added_context(alert);
   switch (e->sni_) {
     case sni::pending:
       return SSL_CLIENT_HELLO_RETRY;  // more bytes came; the answer has not
@@ -135,6 +136,19 @@ int engine::on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
     return SSL_CLIENT_HELLO_ERROR;
   }
   if (e->sni_context_ && !SSL_set_SSL_CTX(ssl, static_cast<SSL_CTX*>(e->sni_context_->native_handle()))) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int engine::pick_added_context(int* alert) {
+  // Node's default SNICallback: add_context's list, the last match first.
+  if (!role_.contexts || role_.contexts->empty()) return SSL_CLIENT_HELLO_SUCCESS;
+  const std::string name = servername_of(ssl_);
+  if (name.empty()) return SSL_CLIENT_HELLO_SUCCESS;
+  const secure_context* ctx = context_for(*role_.contexts, name);
+  if (ctx && !SSL_set_SSL_CTX(ssl_, static_cast<SSL_CTX*>(ctx->native_handle()))) {
     *alert = SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }

@@ -63,6 +63,7 @@ class engine final : public net::stream_layer {
                      unsigned inlen, void* arg);
 
   int ask_sni(std::string name, int* alert);  // the client hello callback's answer
+  int pick_added_context(int* alert);         // ... without an sni_callback
   void pump();                                // consume input_: handshake, then plaintext to `data`
   void handshake();
   void take_user_pause() noexcept;  // the socket's pause becomes held
