@@ -52,6 +52,7 @@ task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, connect_a
   o.allow_half_open = a.allow_half_open;
   o.high_water_mark = a.high_water_mark;
   if (a.signal.token) o.signal = *a.signal.token;
+  if (a.socket.socket) o.socket = a.socket.socket->shared_from_this();
   if (a.secure_context.context) o.secure_context = *a.secure_context.context;
   o.key = a.key;
   o.cert = a.cert;

@@ -10,7 +10,8 @@
 // call copies them into an owned connect_options before it returns, so
 // what they view need only last for the call. The fields, their order and
 // defaults are connect_options'; three are narrower:
-//   - secure_context and signal refer to a named shared_ptr or stop_token,
+//   - secure_context, socket and signal refer to a named shared_ptr or
+//     stop_token,
 //   - alpn_protocols is a braced list of at most 8 names ({"h2", "http/1.1"}),
 //   - check_server_identity is a plain function (a lambda without captures).
 // Named options (`tls::connect_options o{...}; co_await connect(l, o);`)
@@ -38,6 +39,16 @@ struct context_ref {
       : context(&c) {}
 };
 
+// A net::socket (or tls::socket) by reference: `.socket = raw`.
+struct socket_ref {
+  ::coronet::net::socket* socket = nullptr;
+  socket_ref() = default;
+  template <class T>
+  requires std::is_base_of_v<::coronet::net::socket, T> socket_ref(const std::shared_ptr<T>& s)
+  noexcept  // NOLINT
+      : socket(s.get()) {}
+};
+
 using check_server_identity_fn = std::optional<net::error_info> (*)(std::string_view hostname,
                                                                     const peer_certificate& cert);
 
@@ -54,6 +65,7 @@ struct connect_args {
   bool allow_half_open = false;
   std::size_t high_water_mark = 64 * 1024;
   net::signal_ref signal{};
+  socket_ref socket{};
 
   context_ref secure_context{};
   std::string_view key{};
