@@ -12,6 +12,13 @@ void stream_layer::emit_data(std::string_view bytes) { owner_->deliver(bytes); }
 
 bool stream_layer::paused() const noexcept { return owner_->paused_; }
 
+bool stream_layer::take_pause() noexcept {
+  if (!owner_->paused_) return false;
+  owner_->paused_ = owner_->read_stopped_ = false;
+  owner_->read_wakeup_.notify();  // the reader may wait at its gate
+  return true;
+}
+
 void stream_layer::fail(error_info e) { owner_->destroy(std::move(e)); }
 
 socket& socket::set_stream_layer(std::unique_ptr<stream_layer> layer) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace coronet::tls::detail {
 
@@ -115,7 +116,8 @@ std::string servername_of(SSL* ssl) {
 
 int engine::on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
   engine* e = from(ssl);
-  if (!e || !e->role_.is_server || !e->role_.sni_callback) return SSL_CLIENT_HELLO_SUCCESS;
+  if (!e || !e->role_.is_server) return SSL_CLIENT_HELLO_SUCCESS;
+  if (!e->role_.sni_callback) return e->pick_added_context(alert);
   switch (e->sni_) {
     case sni::pending:
       return SSL_CLIENT_HELLO_RETRY;  // more bytes came; the answer has not
@@ -134,6 +136,19 @@ int engine::on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
     return SSL_CLIENT_HELLO_ERROR;
   }
   if (e->sni_context_ && !SSL_set_SSL_CTX(ssl, static_cast<SSL_CTX*>(e->sni_context_->native_handle()))) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int engine::pick_added_context(int* alert) {
+  // Node's default SNICallback: add_context's list, the last match first.
+  if (!role_.contexts || role_.contexts->empty()) return SSL_CLIENT_HELLO_SUCCESS;
+  const std::string name = servername_of(ssl_);
+  if (name.empty()) return SSL_CLIENT_HELLO_SUCCESS;
+  const secure_context* ctx = context_for(*role_.contexts, name);
+  if (ctx && !SSL_set_SSL_CTX(ssl_, static_cast<SSL_CTX*>(ctx->native_handle()))) {
     *alert = SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }
@@ -203,7 +218,11 @@ int engine::on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, 
 
 // ---- lifecycle ----------------------------------------------------------------
 
-engine::engine(tls::socket& owner, const role& r) : sock_(owner), role_(r) {
+engine::engine(tls::socket& owner, const role& r)
+    : sock_(owner),
+      role_(r),
+      take_pause_later_(
+          owner.get_loop(), [](void* e) noexcept { static_cast<engine*>(e)->take_user_pause(); }, this) {
   ssl_ = SSL_new(static_cast<SSL_CTX*>(role_.context->native_handle()));
   if (!ssl_) throw_ossl("SSL_new");
   SSL_set_app_data(ssl_, this);
@@ -240,6 +259,9 @@ engine::engine(tls::socket& owner, const role& r) : sock_(owner), role_(r) {
 engine::~engine() { SSL_free(ssl_); }
 
 void engine::on_open() {
+  // A client paused right after connect, or a server's pause_on_connect.
+  take_user_pause();
+  take_pause_later_.schedule();
   if (role_.is_server) {
     if (role_.handshake_timeout.count() > 0) {
       handshake_timer_.emplace(sock_.get_loop(), [this] {
@@ -352,6 +374,16 @@ void engine::handshake() {
   handshake_failed(ssl_error("handshake failure"));
 }
 
+bool engine::hold_pause() noexcept {
+  if (secure_ || failed_ || sock_.destroyed()) return false;
+  pause_held_ = true;
+  return true;
+}
+
+void engine::take_user_pause() noexcept {
+  if (!secure_ && !failed_ && !sock_.destroyed() && take_pause()) pause_held_ = true;
+}
+
 void engine::handshake_failed(net::error_info e) {
   failed_ = true;
   input_ = {};
@@ -377,6 +409,8 @@ void engine::handshake_failed(net::error_info e) {
 void engine::on_secure() {
   secure_ = true;
   if (handshake_timer_) handshake_timer_->cancel();
+  take_pause_later_.cancel();
+  if (std::exchange(pause_held_, false)) static_cast<net::socket&>(sock_).pause();  // plaintext waits
   const unsigned char* alpn = nullptr;
   unsigned alpn_len = 0;
   SSL_get0_alpn_selected(ssl_, &alpn, &alpn_len);

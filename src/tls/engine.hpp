@@ -7,6 +7,7 @@
 // decrypted into one 16 KiB buffer per socket, reused for every `data`.
 #pragma once
 
+#include <coronet/deferred_call.hpp>
 #include <coronet/net/stream_layer.hpp>
 #include <coronet/timer.hpp>
 
@@ -38,6 +39,12 @@ class engine final : public net::stream_layer {
   bool ready_to_finish() const noexcept override { return secure_ || failed_; }
 
   SSL* ssl() const noexcept { return ssl_; }
+  // A pause during the handshake is held here, not in the socket (which
+  // would stop reading the handshake too), and applied once it is done.
+  // hold_pause(): false once there is no handshake to wait for.
+  bool hold_pause() noexcept;
+  void drop_pause() noexcept { pause_held_ = false; }
+  bool pause_held() const noexcept { return pause_held_; }
   bool secure() const noexcept { return secure_; }
 
   // The context callbacks (keylog, new session, ALPN) find their engine
@@ -56,8 +63,10 @@ class engine final : public net::stream_layer {
                      unsigned inlen, void* arg);
 
   int ask_sni(std::string name, int* alert);  // the client hello callback's answer
+  int pick_added_context(int* alert);         // ... without an sni_callback
   void pump();                                // consume input_: handshake, then plaintext to `data`
   void handshake();
+  void take_user_pause() noexcept;  // the socket's pause becomes held
   void on_secure();
   bool verify_client();  // false: the socket was destroyed
   void encrypt(std::string_view data);
@@ -80,6 +89,10 @@ class engine final : public net::stream_layer {
   std::string held_{};        // writes made before the handshake was done
   std::vector<std::pair<std::size_t, net::write_callback>> held_callbacks_{};
   std::optional<deadline> handshake_timer_{};
+  bool pause_held_ = false;
+  // Once more in the turn after on_open: `connect` and `connection`
+  // listeners may pause through a net::socket&.
+  deferred_call take_pause_later_;
   // sni_callback: not asked yet, asked (the handshake waits), answered.
   enum class sni { unasked, pending, answered } sni_ = sni::unasked;
   static constexpr std::size_t max_waiting_input = 64 * 1024;  // bytes kept meanwhile

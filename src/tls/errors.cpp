@@ -6,7 +6,7 @@
 namespace coronet::tls {
 namespace {
 
-constexpr std::array<std::string_view, 7> names = {
+constexpr std::array<std::string_view, 8> names = {
     "",
     "ERR_TLS_HANDSHAKE_TIMEOUT",
     "ERR_TLS_CERT_ALTNAME_INVALID",
@@ -14,8 +14,10 @@ constexpr std::array<std::string_view, 7> names = {
     "ERR_SSL",
     "ERR_TLS_CERT",
     "ERR_OSSL",
+    "ERR_TLS_REQUIRED_SERVER_NAME",
 };
-static_assert(names.size() == static_cast<std::size_t>(errc::ERR_OSSL) + 1, "every errc needs a name");
+static_assert(names.size() == static_cast<std::size_t>(errc::ERR_TLS_REQUIRED_SERVER_NAME) + 1,
+              "every errc needs a name");
 
 class category final : public std::error_category {
  public:

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace coronet::tls::detail {
 
@@ -26,6 +28,21 @@ secure_context_options context_options_of(const Options& o) {
           .min_version = o.min_version,
           .max_version = o.max_version};
 }
+
+// server::add_context's contexts, in the order added: the pattern and its
+// context. The server and every connection's role share one list.
+struct named_context {
+  std::string hostname;  // may hold '*'
+  std::shared_ptr<secure_context> context;
+};
+using named_contexts = std::vector<named_context>;
+
+// Node's addContext match: '*' is any run of characters but '.', the rest
+// compares without regard to ASCII case.
+bool hostname_matches(std::string_view pattern, std::string_view name) noexcept;
+
+// The context added last whose hostname matches `name`; nullptr: none.
+const secure_context* context_for(const named_contexts& contexts, std::string_view name) noexcept;
 
 struct role {
   std::shared_ptr<secure_context> context;
@@ -44,6 +61,7 @@ struct role {
   std::weak_ptr<server> owner{};
   // Shared: copying the role per connection copies a pointer, not the closure.
   std::shared_ptr<const sni_callback_fn> sni_callback{};
+  std::shared_ptr<named_contexts> contexts{};  // add_context's: the server's list itself
 };
 
 // "h2", "http/1.1" -> "\x02h2\x08http/1.1".

@@ -3,7 +3,34 @@
 
 #include "role.hpp"
 
+#include <cctype>
+
 namespace coronet::tls {
+
+namespace detail {
+bool hostname_matches(std::string_view pattern, std::string_view name) noexcept {
+  const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  while (!pattern.empty() && pattern.front() != '*') {
+    if (name.empty() || lower(pattern.front()) != lower(name.front())) return false;
+    pattern.remove_prefix(1);
+    name.remove_prefix(1);
+  }
+  if (pattern.empty()) return name.empty();
+  pattern.remove_prefix(1);
+  // The star takes k characters, none of them a '.'; host names are short.
+  for (std::size_t k = 0;; ++k) {
+    if (hostname_matches(pattern, name.substr(k))) return true;
+    if (k == name.size() || name[k] == '.') return false;
+  }
+}
+
+const secure_context* context_for(const named_contexts& contexts, std::string_view name) noexcept {
+  for (auto it = contexts.rbegin(); it != contexts.rend(); ++it) {  // Node: the last added wins
+    if (hostname_matches(it->hostname, name)) return it->context.get();
+  }
+  return nullptr;
+}
+}  // namespace detail
 
 namespace {
 net::server_options net_options(const server_options& o) {
@@ -29,6 +56,23 @@ server::server(private_tag tag, loop& l, const server_options& o)
   role_->request_cert = o.request_cert;
   role_->handshake_timeout = o.handshake_timeout;
   if (o.sni_callback) role_->sni_callback = std::make_shared<const sni_callback_fn>(o.sni_callback);
+  role_->contexts = std::make_shared<detail::named_contexts>();
+}
+
+server& server::add_context(std::string hostname, const secure_context_options& options) {
+  if (hostname.empty()) return add_context(std::move(hostname), nullptr);  // the same error, before any work
+  return add_context(std::move(hostname), create_secure_context(options));
+}
+
+server& server::add_context(std::string hostname, std::shared_ptr<secure_context> context) {
+  if (hostname.empty()) {
+    throw error(errc::ERR_TLS_REQUIRED_SERVER_NAME, "ERR_TLS_REQUIRED_SERVER_NAME",
+                "\"servername\" is required parameter for Server.addContext");
+  }
+  // Node makes a context of whatever is not one (createSecureContext(null) too).
+  if (!context) context = create_secure_context();
+  role_->contexts->push_back({std::move(hostname), std::move(context)});
+  return *this;
 }
 
 server::~server() = default;

@@ -23,6 +23,19 @@ std::shared_ptr<socket> socket::create(loop& l, net::socket_options options, con
 
 detail::engine& socket::engine() const noexcept { return static_cast<detail::engine&>(*get_stream_layer()); }
 
+socket& socket::pause() {
+  if (!engine().hold_pause()) net::socket::pause();
+  return *this;
+}
+
+socket& socket::resume() {
+  engine().drop_pause();
+  net::socket::resume();
+  return *this;
+}
+
+bool socket::is_paused() const noexcept { return engine().pause_held() || net::socket::is_paused(); }
+
 void* socket::native_handle() const noexcept { return engine().ssl(); }
 
 std::string socket::get_protocol() const {

@@ -131,6 +131,34 @@ int free_port() {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
+TEST_CASE("Node 26's tls.connect({servername}) gets the certificate add_context chose for the name") {
+  const std::string node = node26();
+  loop l;
+  auto so = test::server_tls();
+  so.cert = test::cert("wronghost.crt");  // the default: example.com
+  int connections = 0;
+  std::shared_ptr<tls::server> srv;
+  srv = tls::create_server(l, so, [&](tls::socket& s) {
+    s.end();
+    if (++connections == 3) srv->close();
+  });
+  srv->add_context("localhost", {.key = test::cert("server.key"), .cert = test::cert("server.crt")});
+  srv->add_context("*.TEST",
+                   tls::create_secure_context({.key = test::cert("other.key"), .cert = test::cert("other.crt")}));
+  child peer;
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    peer = start({node, CORONET_TLS_PEER, "sni", std::to_string(test::port_of(*srv)), CORONET_TLS_CERTS});
+  });
+  test::run_bounded(l, std::chrono::seconds(30));
+  auto [code, out] = finish(peer);
+  CHECK(code == 0);
+  // unknown.test matches *.TEST too: other.test's certificate, which does
+  // not name it.
+  CHECK(out ==
+        "{\"other.test\":[\"other.test\",true],\"localhost\":[\"localhost\",true],"
+        "\"unknown.test\":[\"other.test\",false]}\n");
+}
+
 TEST_CASE(
     "a Node 26 tls client and a coronet tls server: client certificate, SNI, ALPN, 16 MiB, half-close, resumption") {
   const std::string node = node26();

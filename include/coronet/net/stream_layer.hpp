@@ -58,6 +58,10 @@ class stream_layer {
   void emit_data(std::string_view bytes);
   // Whether the user paused the socket (a layer delivering stops then).
   bool paused() const noexcept;
+  // Lifts the user's pause (and pause_on_connect's) so the socket reads on;
+  // returns whether it was paused. For a layer that must read while the
+  // user has paused, as a TLS handshake must, and pauses again later.
+  bool take_pause() noexcept;
   // Destroys the socket with this error (`error`, then `close`).
   void fail(error_info e);
 

@@ -8,6 +8,15 @@
 // or does not match the host name destroys the socket with that error
 // ("DEPTH_ZERO_SELF_SIGNED_CERT", "ERR_TLS_CERT_ALTNAME_INVALID", ...);
 // without it, `secureConnect` follows and authorized() is false.
+//
+// With `socket` (Node's option), the TLS stream runs over a net::socket the
+// caller already has, e.g. after a plaintext exchange (STARTTLS, an HTTP
+// CONNECT). Like Node's JSStreamSocket, coronet relays it: the tls::socket
+// talks through a socketpair to a relay that pipes both ways to `socket`,
+// so each byte is copied once more and remote_address() is empty. The
+// wrapped socket belongs to the tls::socket from then on: its `data` is
+// ciphertext; its error destroys the tls::socket with that error; when one
+// side closes, the other is ended once its queue is written.
 #pragma once
 
 #include <coronet/loop.hpp>
@@ -33,6 +42,11 @@ struct connect_options {
   bool allow_half_open = false;
   std::size_t high_water_mark = 64 * 1024;
   std::stop_token signal{};  // a stop request destroys the socket (AbortError)
+  // Node's `socket`: TLS over this net::socket (connected, or still
+  // connecting) instead of a new connection; host then only names the peer
+  // for SNI and the certificate check, port and path are not used. See
+  // below for what it costs.
+  std::shared_ptr<net::socket> socket{};
 
   // TLS. Without a secure_context one is made from key/cert/ca/ciphers/versions.
   std::shared_ptr<::coronet::tls::secure_context> secure_context{};

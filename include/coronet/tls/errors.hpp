@@ -6,7 +6,8 @@
 //   - a certificate that did not verify: Node's code
 //     ("DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", ...), message
 //     OpenSSL's text ("self-signed certificate"); ec is errc::ERR_TLS_CERT;
-//   - node:tls's own: ERR_TLS_HANDSHAKE_TIMEOUT, ERR_TLS_CERT_ALTNAME_INVALID.
+//   - node:tls's own: ERR_TLS_HANDSHAKE_TIMEOUT, ERR_TLS_CERT_ALTNAME_INVALID,
+//     ERR_TLS_REQUIRED_SERVER_NAME.
 #pragma once
 
 #include <string>
@@ -18,9 +19,10 @@ enum class errc {
   ERR_TLS_HANDSHAKE_TIMEOUT = 1,
   ERR_TLS_CERT_ALTNAME_INVALID,
   ERR_TLS_INVALID_PROTOCOL_VERSION,
-  ERR_SSL,       // error_info::code says which ("ERR_SSL_...")
-  ERR_TLS_CERT,  // error_info::code says which ("CERT_HAS_EXPIRED", ...)
-  ERR_OSSL,      // a key, certificate or option OpenSSL would not take
+  ERR_SSL,                       // error_info::code says which ("ERR_SSL_...")
+  ERR_TLS_CERT,                  // error_info::code says which ("CERT_HAS_EXPIRED", ...)
+  ERR_OSSL,                      // a key, certificate or option OpenSSL would not take
+  ERR_TLS_REQUIRED_SERVER_NAME,  // server::add_context without a hostname
 };
 
 // Named "node:tls"; message(v) is the code's name.

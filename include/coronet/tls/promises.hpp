@@ -1,7 +1,6 @@
 // tls::promises: the coroutine form of tls.connect, beside net::promises.
 //
-//     tls::connect_options o{.port = 8443, .ca = "ca.crt"};
-//     auto [err, sock] = co_await tls::promises::connect(l, o);
+//     auto [err, sock] = co_await tls::promises::connect(l, {.port = 8443, .ca = "ca.crt"});
 //
 // Resolves at `secureConnect`, rejects at `error` (a refused handshake, a
 // certificate that did not verify, ECONNREFUSED, ...). A stop request ends
@@ -11,15 +10,24 @@
 #include <coronet/net/promises.hpp>
 #include <coronet/task.hpp>
 #include <coronet/tls/connect.hpp>
+#include <coronet/tls/promise_args.hpp>
+
+#include <concepts>
 
 #include <memory>
 #include <stop_token>
 
 namespace coronet::tls::promises {
 
-// (Takes the options by pointer inside: name the options before co_await,
-// g++ 12 destroys a braced temporary in a co_await expression twice.)
-task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, const connect_options& options,
-                                                              std::stop_token stop = {});
+// Braced options are connect_args (promise_args.hpp says why); named ones
+// connect_options.
+task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, connect_args args, std::stop_token stop = {});
+task<net::promises::outcome<std::shared_ptr<socket>>> connect_owned(loop& l, connect_options options,
+                                                                    std::stop_token stop);
+template <std::same_as<connect_options> Options>  // a template, so a braced list never picks it
+task<net::promises::outcome<std::shared_ptr<socket>>> connect(loop& l, const Options& options,
+                                                              std::stop_token stop = {}) {
+  return connect_owned(l, options, std::move(stop));
+}
 
 }  // namespace coronet::tls::promises

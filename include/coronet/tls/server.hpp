@@ -9,6 +9,19 @@
 //                              socket is destroyed, the server serves on,
 //   keylog(line, socket&)      NSS key log lines.
 //
+// add_context(hostname, context) is Node's server.addContext: without an
+// sni_callback, a client whose servername matches `hostname` gets that
+// context's certificate, any other the server's own. In `hostname` a '*'
+// stands for any run of characters but '.', so "*.example.com" matches
+// "www.example.com" (and ".example.com", as in Node) but neither
+// "example.com" nor "a.b.example.com"; names compare without regard to
+// case. Among the contexts that match, the one added last wins. A context
+// added while the server runs counts from the next handshake on. An empty
+// hostname throws tls::error ERR_TLS_REQUIRED_SERVER_NAME; the options form
+// throws as create_secure_context does.
+//
+//     srv->add_context("*.example.com", {.key = "wild.key", .cert = "wild.crt"});
+//
 // sni_callback is Node's SNICallback(servername, cb): called once per
 // connection whose ClientHello names a server, before any certificate is
 // chosen. Answer done(nullptr, ctx) to serve that context's certificate,
@@ -93,6 +106,10 @@ class server : public with_events<net::server, server_tls_events> {
                                         std::function<void(socket&)> on_secure_connection = {});
 
   const std::shared_ptr<secure_context>& context() const noexcept { return context_; }
+
+  // Node's server.addContext (see above).
+  server& add_context(std::string hostname, const secure_context_options& options);
+  server& add_context(std::string hostname, std::shared_ptr<secure_context> context);
 
  private:
   friend class detail::engine;

@@ -86,6 +86,14 @@ class socket : public with_events<net::socket, socket_tls_events> {
   std::string get_session() const;
   bool is_session_reused() const;
   static constexpr bool encrypted = true;
+  // As net::socket's, but a pause before the handshake is done lets the
+  // handshake finish (as Node's TLSSocket does): secureConnect or
+  // secureConnection then fires paused, and only plaintext waits for
+  // resume(). (A pause through a net::socket& is caught too, when it comes
+  // before the connection opens or in the same turn, as in `connection`.)
+  socket& pause();
+  socket& resume();
+  bool is_paused() const noexcept;
   // The OpenSSL SSL*, for settings coronet does not wrap.
   void* native_handle() const noexcept;
 
