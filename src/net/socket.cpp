@@ -432,7 +432,8 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
     // A paused socket goes on reading, as Node's does (its FIN then brings
     // `end` while paused, if nothing waits to be delivered), holding at most
     // one chunk; pause_on_connect and onread stop reading instead.
-    if (!readable_ || (paused_ && (read_stopped_ || options_.onread))) {
+    const bool layer_reads = layer_ && layer_->reads_while_paused();
+    if (!readable_ || (paused_ && !layer_reads && (read_stopped_ || options_.onread))) {
       co_await read_wakeup_;
       continue;
     }
@@ -476,8 +477,8 @@ task<void> socket::read_task(std::shared_ptr<socket> /*keeps us alive*/) {
     }
     bytes_read_ += chunk.size();  // Node counts what the handle read, delivered or not
     touch();
-    // Paused: hold the bytes until resumed.
-    while (paused_ && !destroyed_) co_await read_wakeup_;
+    // Paused: hold the bytes until resumed (a handshake reads on).
+    while (paused_ && !destroyed_ && !(layer_ && layer_->reads_while_paused())) co_await read_wakeup_;
     if (destroyed_) break;
     const std::string_view bytes{reinterpret_cast<const char*>(chunk.data()), chunk.size()};
     if (layer_) {

@@ -37,6 +37,8 @@ class engine final : public net::stream_layer {
   std::size_t held() const noexcept override { return held_.size(); }
   void on_end() override;
   bool ready_to_finish() const noexcept override { return secure_ || failed_; }
+  // A pause made mid-handshake (in any turn) must not stall it.
+  bool reads_while_paused() const noexcept override { return !secure_ && !failed_; }
 
   SSL* ssl() const noexcept { return ssl_; }
   // A pause during the handshake is held here, not in the socket (which

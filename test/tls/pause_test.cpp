@@ -7,6 +7,7 @@
 #include <coronet/tls/server.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tls_test_util.hpp"
@@ -113,4 +114,45 @@ TEST_CASE("a paused server connection finishes its handshake; data waits for res
     s_side.check("from client");
     CHECK(client_got == "from server");
   }
+}
+
+TEST_CASE("a client paused later in its handshake, through net::socket, still finishes it") {
+  // The server's sni_callback answers after 150 ms; the client pauses (as a
+  // plain net::socket) after 30 ms, with its ClientHello out and the
+  // server's flight not yet there. Node 26 completes such a handshake.
+  loop l;
+  paused_side c_side;
+  std::shared_ptr<tls::socket> c;
+  std::optional<tls::sni_done> answer;
+  deadline answer_later(l, [&] { (*answer)(nullptr, nullptr); });
+  deadline pause_later(l, [&] { static_cast<net::socket&>(*c).pause(); });
+  deadline resume_later(l, [&] {
+    c_side.resumed = true;
+    c->resume();
+  });
+  auto so = test::server_tls();
+  so.sni_callback = [&](std::string_view, tls::sni_done done) {
+    answer.emplace(std::move(done));
+    answer_later.expires_after(150ms);
+  };
+  auto srv = tls::create_server(l, so, [&](tls::socket& s) { s.write("from server"); });
+  srv->listen(0, "127.0.0.1", 511, [&] {
+    auto o = test::client_tls(test::port_of(*srv));
+    o.servername = "localhost";
+    c = tls::connect(l, o);
+    pause_later.expires_after(30ms);
+    c->on<"secureConnect">([&] {
+      c_side.secure = true;
+      c_side.paused_at_secure = c->is_paused();
+      resume_later.expires_after(100ms);
+    });
+    c->on<"data">([&](std::string_view d) {
+      c_side.on_data(d);
+      c->end();
+    });
+    c->on<"error">([](const net::error_info& e) { FAIL(e.code); });
+    c->on<"close">([&](bool) { srv->close(); });
+  });
+  test::run_bounded(l);
+  c_side.check("from server");
 }

@@ -38,6 +38,10 @@ class stream_layer {
   virtual void on_receive(std::string_view bytes) = 0;
   virtual bool has_pending() const noexcept { return false; }
   virtual void on_resume() {}
+  // Whether the socket must go on reading although the user paused it: a
+  // TLS handshake must finish while paused, as in Node; only what the layer
+  // hands to the user waits.
+  virtual bool reads_while_paused() const noexcept { return false; }
   // The peer's FIN (after the last on_receive).
   virtual void on_read_end() {}
   // A user write. `cb` runs once the bytes that carry it went out (or fail).
