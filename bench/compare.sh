@@ -25,8 +25,11 @@
 #      builds, a woken server often waits for a 4 ms scheduler tick (the development
 #      kernel: preempt=none, HZ=250) and p99 becomes that tick. It takes the cpus from
 #      everyone else for the whole run: only for short runs.
-# To compare another server, add "name=command {port}" to SERVERS below ({upstream} is
-# the echo port in --proxy mode).
+#      EXTRA="name=command {port};name2=..." adds servers for this run, e.g. an older build
+#      of echo to compare before and after a change:
+#        EXTRA="before-uring=env CORONET_BACKEND=uring OLD_BUILD/samples/echo --port {port}"
+# To compare another server for good, add "name=command {port}" to SERVERS below
+# ({upstream} is the echo port in --proxy mode).
 set -euo pipefail
 mode=echo
 [[ ${1:-} == --proxy ]] && mode=proxy
@@ -83,6 +86,11 @@ EOF
   SERVERS+=("coronet-asio=env CORONET_BACKEND=asio $proxy_bin --listen {port} --to 127.0.0.1:{upstream}")
   SERVERS+=("haproxy=env PORT={port} UPSTREAM={upstream} haproxy -db -f $BUILD/haproxy.cfg")
   SERVERS+=("socat=socat TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr,nodelay TCP:127.0.0.1:{upstream},nodelay")
+fi
+
+if [[ -n ${EXTRA:-} ]]; then
+  IFS=';' read -r -a extra <<<"$EXTRA"
+  SERVERS+=("${extra[@]}")
 fi
 
 if [[ -n ${ONLY:-} ]]; then
